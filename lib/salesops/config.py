@@ -1,0 +1,131 @@
+"""Project paths and the params files: org defaults and the quarterly run, validated by pydantic.
+
+Params files are YAML read with the safe loader; an unknown key or a bad value raises
+``ParamsError`` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from salesops.errors import ParamsError
+
+
+def _find_root() -> Path:
+    """The project root: ``SALESOPS_ROOT`` if set, else the checkout that holds ``lib/salesops``."""
+    env = os.environ.get("SALESOPS_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "pyproject.toml").exists() and (parent / "notebooks").is_dir():
+            return parent
+    return Path.cwd()
+
+
+ROOT = _find_root()
+NOTEBOOKS_DIR = ROOT / "notebooks"
+PARAMS_DIR = ROOT / "params"
+REPORTS_DIR = ROOT / "reports"
+DATA_DIR = ROOT / "data"
+DEFAULT_SOURCE = DATA_DIR / "demo.duckdb"
+ORG_PARAMS = PARAMS_DIR / "org.yaml"
+RUN_PARAMS = PARAMS_DIR / "quarterly.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OrgSettings(_Strict):
+    """Org-wide defaults shared by every analysis and run."""
+
+    source: str = ""
+    preset: str = ""
+    fiscal_year_start_month: int = Field(1, ge=1, le=12)
+    currency: str = Field("USD", min_length=3, max_length=3)
+    ramp_months: int = Field(3, ge=0, le=24)
+    small_sample: int = Field(20, ge=1)
+    lead_conversion_window_days: int = Field(90, ge=1)
+    cell_timeout_seconds: int = Field(600, ge=1)
+
+    def resolved_source(self, override: str | None = None) -> str:
+        """The source to open: the override, else the configured one, else the demo file."""
+        return override or self.source or str(DEFAULT_SOURCE)
+
+
+class RunSpec(_Strict):
+    """The quarterly run: which quarters, teams and analyses to render."""
+
+    quarters: list[str] = Field(default_factory=lambda: ["latest"])
+    teams: list[str] | Literal["all"] = "all"
+    analyses: list[str] | Literal["all"] = "all"
+    jobs: int | None = Field(None, ge=1, le=64)
+    out: str = ""
+    parameters: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="per-analysis notebook parameters, e.g. {funnel: {lead_window_days: 60}}",
+    )
+
+    @field_validator("quarters")
+    @classmethod
+    def _quarters_not_empty(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("list at least one quarter, or 'latest'")
+        return value
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping with the safe loader; an empty file is an empty mapping."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ParamsError(f"params file {path} does not exist") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParamsError(f"{path}: expected a mapping of keys to values, got {type(data).__name__}")
+    return data
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validate(model: type[M], data: dict[str, Any], path: Path) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            if err["type"] == "extra_forbidden":
+                known = ", ".join(sorted(model.model_fields))
+                lines.append(f"unknown key {key!r} (known keys: {known})")
+            else:
+                lines.append(f"{key}: {err['msg']} (got {err.get('input')!r})")
+        raise ParamsError(f"{path}: " + "; ".join(lines)) from None
+
+
+def load_org_settings(path: Path | None = None) -> OrgSettings:
+    """Org defaults from ``params/org.yaml`` (defaults when the file is absent)."""
+    path = path or ORG_PARAMS
+    if not path.exists():
+        return OrgSettings()
+    return _validate(OrgSettings, read_yaml(path), path)
+
+
+def load_run_spec(path: Path | None = None) -> RunSpec:
+    """The quarterly run from ``params/quarterly.yaml`` (defaults when the file is absent)."""
+    path = path or RUN_PARAMS
+    if not path.exists():
+        return RunSpec()
+    return _validate(RunSpec, read_yaml(path), path)
