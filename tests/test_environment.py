@@ -1,4 +1,4 @@
-"""environment.yml (conda) and pyproject.toml must list the same dependencies with the same bounds."""
+"""environment.yml (conda) and pyproject.toml list the same dependencies with the same bounds."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def _conda() -> tuple[dict[str, str], list[object]]:
         if isinstance(dep, str) and not dep.startswith(("python=", "pip")):
             name, spec = _split(dep)
             deps[CONDA_TO_PYPI.get(name, name)] = spec
-        elif not (isinstance(dep, str) and dep in {"pip"} or str(dep).startswith("python=")):
+        elif not ((isinstance(dep, str) and dep in {"pip"}) or str(dep).startswith("python=")):
             rest.append(dep)
     return deps, rest
 

@@ -1,4 +1,4 @@
-"""Fiscal quarters: labels, bounds, weeks and neighbours, checked against dates worked out by hand."""
+"""Fiscal quarters: labels, bounds, weeks and neighbours, against dates worked out by hand."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ def test_neighbours_cross_year_boundaries() -> None:
     assert [x.label for x in q.trailing(4)] == ["2025Q2", "2025Q3", "2025Q4", "2026Q1"]
 
 
-def test_last_complete_quarter_is_the_one_before_the_as_of_date() -> None:
+def test_last_complete_quarter_counts_the_as_of_day_as_covered() -> None:
     assert last_complete_quarter(date(2026, 10, 1)).label == "2026Q3"
-    assert last_complete_quarter(date(2026, 9, 30)).label == "2026Q2"
+    assert last_complete_quarter(date(2026, 9, 30)).label == "2026Q3"
+    assert last_complete_quarter(date(2026, 9, 29)).label == "2026Q2"

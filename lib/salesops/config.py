@@ -93,7 +93,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ParamsError(f"{path}: expected a mapping of keys to values, got {type(data).__name__}")
+        raise ParamsError(f"{path}: expected a mapping of keys, got {type(data).__name__}")
     return data
 
 

@@ -1,4 +1,4 @@
-"""The exceptions salesops raises on purpose; the command line turns each into one message and exit 2."""
+"""Errors that are the input's fault; the command line turns each into one message and exit 2."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ class SalesopsError(Exception):
 
 @dataclass
 class ContractProblem:
-    """One broken rule of the data contract: where, which rule, how many rows, a few examples."""
+    """One broken rule of the data contract: where, which rule, how many rows, a few examples.
+
+    ``rows`` is 0 for structural problems (a missing table or column), which show no count.
+    """
 
     table: str
     column: str | None
@@ -24,7 +27,8 @@ class ContractProblem:
         where = f"{self.table}.{self.column}" if self.column else self.table
         shown = ", ".join(repr(e) for e in list(self.examples)[:5])
         more = f" (e.g. {shown})" if shown else ""
-        return f"{where}: {self.rule}: {self.rows} row{'s' if self.rows != 1 else ''}{more}"
+        counted = f": {self.rows} row{'s' if self.rows != 1 else ''}" if self.rows else ""
+        return f"{where}: {self.rule}{counted}{more}"
 
 
 class ContractError(SalesopsError):

@@ -23,7 +23,7 @@ def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
 
 @dataclass(frozen=True, order=True)
 class Quarter:
-    """A fiscal quarter, e.g. ``Quarter(2026, 3)``; ``start_month`` is the fiscal year's first month."""
+    """A fiscal quarter such as ``Quarter(2026, 3)``; ``start_month`` opens the fiscal year."""
 
     year: int
     number: int
@@ -115,5 +115,5 @@ class Quarter:
 
 
 def last_complete_quarter(as_of: date, start_month: int = 1) -> Quarter:
-    """The latest quarter that ended on or before ``as_of``."""
-    return Quarter.containing(as_of, start_month).previous()
+    """The latest quarter whose last day is on or before ``as_of``, the last day the data covers."""
+    return Quarter.containing(as_of + timedelta(days=1), start_month).previous()

@@ -1,0 +1,262 @@
+"""The cohort report: how deals, new reps and leads mature, cohort by cohort."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from salesops import charts, formatting, present
+from salesops.analyses.scope import Scope, open_scope
+from salesops.analyses.sections import bullet_list, missing_tables_note, needs_tables
+from salesops.errors import ParamsError
+from salesops.metrics import cohort
+from salesops.periods import Quarter
+from salesops.present import Card, Text
+
+ANALYSIS = "cohort"
+ENABLES = {
+    "quotas": "time to the first full-quota quarter",
+    "leads": "lead cohorts",
+}
+WON_BY_AGE = 3  # months after the creation month: "won within about a quarter"
+LEAD_WINDOW = 90
+
+
+def _months(quarter: Quarter) -> list[str]:
+    """The three creation months of ``quarter`` as cohort labels ("2026-04")."""
+    start = quarter.start
+    return [
+        f"{start.year + (start.month - 1 + k) // 12}-{(start.month - 1 + k) % 12 + 1:02d}"
+        for k in range(3)
+    ]
+
+
+def pooled_share(
+    frame: pd.DataFrame, months: Sequence[str], key: str, at: int, hits: str, total: str
+) -> tuple[int, int]:
+    """Successes and size pooled over the cohorts ``months`` at ``key == at`` (0, 0 if unseen)."""
+    rows = frame[frame["cohort"].isin(months) & (frame[key] == at)]
+    if len(rows) < len(months):
+        return 0, 0
+    return int(rows[hits].sum()), int(rows[total].sum())
+
+
+class CohortReport:
+    """Every section of the cohort notebook; metrics are computed once and shared."""
+
+    def __init__(self, scope: Scope, hire_quarters: int) -> None:
+        self.scope = scope
+        self.hire_quarters = hire_quarters
+
+    @cached_property
+    def now(self) -> dict[str, Any]:
+        return cohort.cohort_headline(self.scope.tables, self.scope.quarter, self.scope.team)
+
+    @cached_property
+    def deals(self) -> pd.DataFrame:
+        return cohort.deal_cohorts(self.scope.tables, self.scope.quarter, self.scope.team)
+
+    @cached_property
+    def leads(self) -> pd.DataFrame | None:
+        if not self.scope.crm.has("leads"):
+            return None
+        return cohort.lead_cohorts(self.scope.tables, self.scope.quarter, self.scope.team)
+
+    @cached_property
+    def hires(self) -> pd.DataFrame | None:
+        if not self.scope.crm.has("quotas"):
+            return None
+        return cohort.first_full_quota(
+            self.scope.tables,
+            self.scope.quarter,
+            self.scope.team,
+            hire_quarters=self.hire_quarters,
+        )
+
+    def _won_within(self, quarter: Quarter) -> tuple[int, int]:
+        return pooled_share(self.deals, _months(quarter), "age_months", WON_BY_AGE, "won", "deals")
+
+    def _leads_within(self, quarter: Quarter) -> tuple[int, int]:
+        if self.leads is None:
+            return 0, 0
+        return pooled_share(
+            self.leads, _months(quarter), "window_days", LEAD_WINDOW, "converted", "leads"
+        )
+
+    @property
+    def cohorts(self) -> tuple[Quarter, Quarter]:
+        """The latest creation quarter observed for a full quarter, and the one before."""
+        latest = self.scope.quarter.previous()
+        return latest, latest.previous()
+
+    def headline(self) -> present.Headline:
+        """Cards: deals won within three months, leads converted within 90 days, ramp."""
+        latest, earlier = self.cohorts
+        won_now, won_before = self._won_within(latest), self._won_within(earlier)
+        leads_now, leads_before = self._leads_within(latest), self._leads_within(earlier)
+        cards = [
+            Card.compare(
+                f"Deals won within {WON_BY_AGE} months",
+                _rate(won_now),
+                _rate(won_before),
+                versus=f"{earlier.label} cohort",
+                note=f"created in {latest.label}, n={formatting.count(won_now[1])}",
+            ),
+            Card.compare(
+                f"Leads converted within {LEAD_WINDOW} days",
+                _rate(leads_now),
+                _rate(leads_before),
+                versus=f"{earlier.label} cohort",
+                note=f"created in {latest.label}, n={formatting.count(leads_now[1])}",
+            ),
+        ]
+        if self.hires is not None and len(self.hires):
+            reached = self.hires["first_full_quarter"].notna()
+            cards.append(
+                Card(
+                    "New reps at full quota",
+                    formatting.percent(reached.mean()),
+                    note=f"{int(reached.sum())} of {len(self.hires)} hired in the last "
+                    f"{self.hire_quarters} quarters",
+                )
+            )
+            cards.append(
+                Card(
+                    "Months to full quota",
+                    formatting.count(self.hires["months_to_full_quota"].median()),
+                    note="median of those who got there",
+                )
+            )
+        return present.headline(
+            ANALYSIS, self.scope.team, self.scope.quarter.label, self.now, cards
+        )
+
+    def summary(self) -> Text:
+        """The answer in sentences: are newer deal and lead cohorts converting faster, tested."""
+        latest, earlier = self.cohorts
+        won_now, won_before = self._won_within(latest), self._won_within(earlier)
+        deals = present.rate_change_sentence(
+            f"The share of deals won within {WON_BY_AGE} months of creation",
+            *won_now,
+            *won_before,
+            prev_label=f"the {earlier.label} cohort",
+            now_label=f"the {latest.label} cohort",
+            small_sample=self.scope.settings.small_sample,
+        )
+        if self.leads is None:
+            return Text(deals)
+        leads = present.rate_change_sentence(
+            f"Lead conversion within {LEAD_WINDOW} days",
+            *self._leads_within(latest),
+            *self._leads_within(earlier),
+            prev_label=f"the {earlier.label} cohort",
+            now_label=f"the {latest.label} cohort",
+            unit="leads",
+            small_sample=self.scope.settings.small_sample,
+        )
+        return Text(f"{deals} {leads}")
+
+    def deal_cohorts(self) -> present.ReportFigure:
+        """Cumulative won share by age for each creation month (right-censored)."""
+        fig = charts.won_share_heatmap(self.deals, title="Share of deals won, by month created")
+        caption = (
+            "Each row is the deals created in one month; each column the months since. A cell "
+            "is the share won by then; blank cells are not observed yet (right-censored)."
+        )
+        return present.figure(fig, caption=caption, alt=caption)
+
+    def rep_ramp(self) -> present.Stack:
+        """Cumulative bookings per rep by tenure month, for each hire quarter."""
+        ramp = cohort.rep_ramp(
+            self.scope.tables,
+            self.scope.quarter,
+            self.scope.team,
+            hire_quarters=self.hire_quarters,
+        )
+        fig = charts.ramp_curves(
+            ramp.assign(bookings=ramp["cumulative_per_rep"]),
+            title="Cumulative bookings per rep by month of tenure",
+            currency=self.scope.settings.currency,
+        )
+        caption = (
+            f"Reps hired in each of the last {self.hire_quarters} quarters: closed-won amount per "
+            "rep, summed from the month they started; leavers stay in their cohort."
+        )
+        parts: list[Any] = [present.figure(fig, caption=caption, alt=caption)]
+        if self.hires is not None:
+            parts.append(
+                present.table(
+                    cohort.full_quota_by_hire_quarter(self.hires),
+                    {
+                        "reps": "count",
+                        "reached": "count",
+                        "share": "percent",
+                        "median_months": "count",
+                    },
+                    caption="Time to the first quarter at full quota, by hire quarter",
+                )
+            )
+        return present.stack(*parts)
+
+    @needs_tables
+    def lead_cohorts(self) -> present.Stack:
+        """Share of each month's leads converted within 30, 90 and 180 days."""
+        leads = cohort.lead_cohorts(self.scope.tables, self.scope.quarter, self.scope.team)
+        pooled = leads.groupby("window_days", as_index=False)[["converted", "leads"]].sum()
+        fig = charts.lead_conversion_windows(pooled, title="Leads converted within each window")
+        caption = (
+            "Leads created in the last four quarters, pooled over the months whose window has "
+            "fully passed; a window is shown only once every lead of the month had all of it."
+        )
+        wide = leads.pivot_table(index="cohort", columns="window_days", values="share")
+        wide.columns = [f"within {c} days" for c in wide.columns]
+        wide = wide.reset_index().merge(
+            leads.drop_duplicates("cohort")[["cohort", "leads"]], on="cohort"
+        )
+        return present.stack(
+            present.figure(fig, caption=caption, alt=caption),
+            present.table(
+                wide[["cohort", "leads", *[c for c in wide.columns if c.startswith("within")]]],
+                {
+                    "leads": "count",
+                    **{c: "percent" for c in wide.columns if c.startswith("within")},
+                },
+            ),
+        )
+
+    def caveats(self) -> Text:
+        """Censoring, small cohorts, missing tables and conventions."""
+        latest, _ = self.cohorts
+        won = self._won_within(latest)
+        notes = []
+        if won[1] and won[1] < self.scope.settings.small_sample:
+            notes.append(
+                f"The {latest.label} deal cohort has only {won[1]} deals: read its rates as rough."
+            )
+        notes += missing_tables_note(self.scope.crm.missing, ENABLES)
+        notes += [
+            "Cohorts are right-censored: an age or window is shown only when the whole cohort "
+            "has been observed that long by the quarter's end.",
+            f"Deals won within {WON_BY_AGE} months: won by the end of the third month after the "
+            "creation month, pooled over the three creation months of a quarter.",
+            "A rep reaches full quota in the first quarter whose bookings reach a quota above "
+            "zero.",
+        ]
+        return bullet_list(notes)
+
+
+def _rate(pair: tuple[int, int]) -> float | None:
+    hits, total = pair
+    return hits / total if total else None
+
+
+def open_report(
+    quarter: str, team: str = "all", source: str = "", *, hire_quarters: int = 8
+) -> CohortReport:
+    """The cohort report for a notebook's parameters."""
+    if not 1 <= hire_quarters <= 20:
+        raise ParamsError(f"hire_quarters must be 1 to 20, not {hire_quarters}")
+    return CohortReport(open_scope(quarter, team, source), hire_quarters)

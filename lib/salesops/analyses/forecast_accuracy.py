@@ -1,0 +1,328 @@
+"""The forecast-accuracy report: how close weekly calls came to the actual, and who is biased."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from salesops import charts, formatting, present
+from salesops.analyses.scope import Scope, open_scope
+from salesops.analyses.sections import bullet_list, missing_tables_note, needs_tables, value
+from salesops.errors import ParamsError
+from salesops.metrics import forecast, pipeline
+from salesops.present import Card, Text, escape_markdown
+
+ANALYSIS = "forecast_accuracy"
+ENABLES = {
+    "forecast_submissions": "accuracy of the calls reps submitted (calls are rebuilt from "
+    "stage history instead)",
+    "quotas": "pipeline coverage of the quota",
+}
+TOP_REPS = 12
+
+
+@dataclass(frozen=True)
+class ForecastOptions:
+    """The report's own parameters, named in the caveats."""
+
+    at_week: int = forecast.AT_WEEK
+    rollup: forecast.Rollup = "cumulative"
+
+
+class ForecastAccuracyReport:
+    """Every section of the forecast-accuracy notebook; metrics are computed once and shared."""
+
+    def __init__(self, scope: Scope, options: ForecastOptions) -> None:
+        self.scope = scope
+        self.options = options
+
+    def _headline(self, quarter: Any) -> dict[str, Any]:
+        return forecast.forecast_headline(
+            self.scope.tables,
+            quarter,
+            self.scope.team,
+            at_week=self.options.at_week,
+            rollup=self.options.rollup,
+        )
+
+    @cached_property
+    def now(self) -> dict[str, Any]:
+        return self._headline(self.scope.quarter)
+
+    @cached_property
+    def before(self) -> dict[str, Any] | None:
+        return self._headline(self.scope.previous) if self.scope.has_previous else None
+
+    @cached_property
+    def weeks(self) -> pd.DataFrame:
+        return forecast.forecast_by_week(
+            self.scope.tables, self.scope.quarter, self.scope.team, rollup=self.options.rollup
+        )
+
+    @cached_property
+    def errors(self) -> pd.DataFrame:
+        return forecast.rep_forecast_errors(
+            self.scope.tables,
+            self.scope.quarter,
+            self.scope.team,
+            at_week=self.options.at_week,
+            rollup=self.options.rollup,
+        )
+
+    @property
+    def at_week(self) -> str:
+        return str(self.now["at_week"])
+
+    def headline(self) -> present.Headline:
+        """Cards: actual, the mid-quarter and final commit accuracy, WAPE, bias, coverage."""
+        now, before, prev = self.now, self.before, self.scope.previous.label
+        week = self.at_week
+        accuracy_now = (now["accuracy_by_week"] or {}).get(week)
+        accuracy_before = ((value(before, "accuracy_by_week") or {}) or {}).get(week)
+        cards = [
+            Card.compare(
+                "Closed won (actual)",
+                now["actual"],
+                value(before, "actual"),
+                "money",
+                versus=prev,
+                currency=self.scope.settings.currency,
+            ),
+            Card.compare(
+                f"Commit accuracy, week {week}",
+                accuracy_now,
+                accuracy_before,
+                versus=prev,
+                note=f"ratio {formatting.percent((now['ratio_by_week'] or {}).get(week))}",
+            ),
+            Card.compare(
+                "Final commit accuracy",
+                now["final_accuracy"],
+                value(before, "final_accuracy"),
+                versus=prev,
+            ),
+            Card.compare(
+                "Forecast error (WAPE)",
+                now["wape"],
+                value(before, "wape"),
+                versus=prev,
+                higher_is_better=False,
+                note=f"week {week}, last four quarters",
+            ),
+            Card(
+                "Forecast bias",
+                formatting.percent(now["bias"], signed=True),
+                note=_bias_words(now["bias"]),
+            ),
+            Card(
+                "Pipeline coverage",
+                formatting.multiple(now["pipeline_coverage"]),
+                note=f"required {formatting.multiple(now['required_coverage'])} at the win rate",
+            ),
+        ]
+        return present.headline(ANALYSIS, self.scope.team, self.scope.quarter.label, now, cards)
+
+    def summary(self) -> Text:
+        """The answer in sentences: how far off the calls were, which way, and the coverage."""
+        now, week = self.now, self.at_week
+        quarter = self.scope.quarter.label
+        ratio = (now["ratio_by_week"] or {}).get(week)
+        if not now["actual"]:
+            return Text(
+                f"Nothing closed won in {quarter} for {escape_markdown(self.scope.team_label)}, "
+                "so forecast accuracy is not defined."
+            )
+        basis = "submitted" if now["basis"] == "submitted" else "rebuilt from stage history"
+        parts = [
+            f"At week {week} the commit call ({basis}) stood at "
+            f"{formatting.percent(ratio)} of what finally closed won "
+            f"({formatting.money(now['actual'], self.scope.settings.currency)}); "
+            f"{now['weeks_in_band']} of {len(now['accuracy_by_week'])} weekly calls were within "
+            "85-115 %.",
+            f"Across reps and the last four quarters the mid-quarter call missed by "
+            f"{formatting.percent(now['wape'])} (WAPE) and {_bias_words(now['bias'])} "
+            f"({formatting.percent(now['bias'], signed=True)}).",
+        ]
+        if now["pipeline_coverage"] is not None and now["required_coverage"] is not None:
+            enough = now["pipeline_coverage"] >= now["required_coverage"]
+            parts.append(
+                f"The quarter opened with {formatting.multiple(now['pipeline_coverage'])} pipeline "
+                f"coverage against the {formatting.multiple(now['required_coverage'])} the win "
+                f"rate requires: {'enough' if enough else 'thin'}."
+            )
+        return Text(" ".join(parts))
+
+    def accuracy_by_week(self) -> present.Stack:
+        """The commit and best-case calls as a share of the actual, week by week."""
+        weeks = self.weeks
+        fig = charts.accuracy_by_week(weeks, title="Forecast as a share of what closed")
+        caption = (
+            "Each week's commit and best-case call (sum of each rep's latest call) divided by the "
+            "closed-won amount at quarter end; the band marks 85-115 %."
+        )
+        wide = weeks.pivot_table(
+            index=["week", "week_end"], columns="category", values="forecast", aggfunc="sum"
+        ).reset_index()
+        wide.columns.name = None
+        wide["actual"] = weeks["actual"].iloc[0] if len(weeks) else float("nan")
+        commit = weeks[weeks["category"] == "commit"].set_index("week")
+        wide["commit_accuracy"] = wide["week"].map(commit["accuracy"])
+        columns = [
+            c
+            for c in ("week", "week_end", "commit", "best_case", "actual", "commit_accuracy")
+            if c in wide.columns
+        ]
+        formats = {c: "money" for c in ("commit", "best_case", "actual") if c in wide.columns}
+        return present.stack(
+            present.figure(fig, caption=caption, alt=caption),
+            present.table(
+                wide[columns].assign(week_end=wide["week_end"].astype(str)),
+                {**formats, "week": "count", "commit_accuracy": "percent"},
+            ),
+        )
+
+    def reps_by_bias(self) -> present.Stack:
+        """Reps ranked by signed bias over the last four quarters (most over-called first)."""
+        ranked = forecast.reps_by_bias(self.errors)
+        shown = (
+            ranked
+            if len(ranked) <= TOP_REPS * 2
+            else pd.concat([ranked.head(TOP_REPS), ranked.tail(TOP_REPS)])
+        )
+        fig = charts.rep_bias(
+            shown.rename(columns={"rep_name": "rep"}),
+            title=f"Forecast bias by rep at week {self.at_week}",
+        )
+        caption = (
+            f"Sum of (call - actual) / sum of actual per rep over the last four quarters, at week "
+            f"{self.at_week}: above zero over-calls, below zero sandbags."
+            + (
+                f" The {TOP_REPS} most over- and under-calling reps are shown."
+                if len(ranked) > TOP_REPS * 2
+                else ""
+            )
+        )
+        return present.stack(
+            present.figure(fig, caption=caption, alt=caption),
+            present.table(
+                shown[["rep_name", "quarters", "forecast", "actual", "bias", "wape"]],
+                {
+                    "quarters": "count",
+                    "forecast": "money",
+                    "actual": "money",
+                    "bias": "percent",
+                    "wape": "percent",
+                },
+            ),
+        )
+
+    def by_quarter(self) -> present.Table:
+        """WAPE and bias per quarter for the last four quarters."""
+        table = forecast.forecast_error_by_quarter(self.errors)
+        return present.table(
+            table,
+            {
+                "rep_quarters": "count",
+                "actual": "money",
+                "wape_at_week": "percent",
+                "bias_at_week": "percent",
+                "wape_final": "percent",
+                "bias_final": "percent",
+            },
+            caption=f"Forecast error by quarter (week {self.at_week} and final call)",
+        )
+
+    @needs_tables
+    def coverage(self) -> present.Stack | Text:
+        """Pipeline coverage at the quarter's start against the coverage the win rate requires."""
+        groups = self.scope.crm.teams() if self.scope.all_teams else [self.scope.team]
+        rows = []
+        for group in groups:
+            cov = pipeline.pipeline_coverage(self.scope.tables, self.scope.quarter, group)
+            rows.append(
+                {
+                    "group": group,
+                    "pipeline": cov.pipeline,
+                    "quota": cov.quota,
+                    "coverage": cov.coverage,
+                    "required": cov.required_coverage,
+                }
+            )
+        frame = pd.DataFrame(rows)
+        if frame["coverage"].isna().all():
+            return Text("Pipeline coverage needs quotas for the quarter; the data has none.")
+        fig = charts.pipeline_coverage(frame, title="Pipeline coverage at the quarter's start")
+        caption = (
+            f"Open pipeline due in {self.scope.quarter.label} as of "
+            f"{self.scope.quarter.start:%Y-%m-%d} divided by the quota; the mark shows the "
+            "coverage needed at the last four quarters' win rate (1 / win rate)."
+        )
+        return present.stack(
+            present.figure(fig, caption=caption, alt=caption),
+            present.table(
+                frame.rename(columns={"group": "team"}).assign(
+                    coverage=frame["coverage"].map(formatting.multiple),
+                    required=frame["required"].map(formatting.multiple),
+                ),
+                {"pipeline": "money", "quota": "money"},
+            ),
+        )
+
+    def caveats(self) -> Text:
+        """The basis of the calls, small samples, missing tables and conventions."""
+        now = self.now
+        notes = []
+        if now["basis"] != "submitted":
+            notes.append(
+                "The data has no forecast submissions: each week's call is rebuilt from stage "
+                "history (closed won to date plus open deals in the commit category due this "
+                "quarter), not what reps actually called."
+            )
+        if (now["rep_quarters"] or 0) < self.scope.settings.small_sample:
+            notes.append(
+                f"Only {now['rep_quarters'] or 0} rep-quarters of calls: WAPE and bias are rough."
+            )
+        notes += missing_tables_note(self.scope.crm.missing, ENABLES)
+        rollup = (
+            "cumulative (a commit call includes closed won; best case includes commit)"
+            if self.options.rollup == "cumulative"
+            else "by category (closed won is added to commit, and commit to best case)"
+        )
+        notes += [
+            f"Calls roll up {rollup}.",
+            "Accuracy = 1 - |F - A| / A; WAPE = sum |F - A| / sum A and bias = sum (F - A) / sum A "
+            "over reps and the last four quarters.",
+            f"Week w ends 7 x w days after the quarter starts; the mid-quarter figures use week "
+            f"{self.at_week}.",
+            "Coverage = open pipeline due in the quarter on its first day / (quota - booked); "
+            "required coverage = 1 / win rate of the four quarters before.",
+        ]
+        return bullet_list(notes)
+
+
+def _bias_words(bias: float | None) -> str:
+    if bias is None:
+        return "bias is not defined"
+    if abs(bias) < 0.02:
+        return "calls were unbiased"
+    return "calls ran high (over-calling)" if bias > 0 else "calls ran low (sandbagging)"
+
+
+def open_report(
+    quarter: str,
+    team: str = "all",
+    source: str = "",
+    *,
+    at_week: int = forecast.AT_WEEK,
+    rollup: str = "cumulative",
+) -> ForecastAccuracyReport:
+    """The forecast-accuracy report for a notebook's parameters."""
+    if rollup not in ("cumulative", "category"):
+        raise ParamsError(f"rollup must be 'cumulative' or 'category', not {rollup!r}")
+    if not 1 <= at_week <= 14:
+        raise ParamsError(f"at_week must be a week of the quarter (1 to 14), not {at_week}")
+    options = ForecastOptions(at_week=at_week, rollup=rollup)  # type: ignore[arg-type]
+    return ForecastAccuracyReport(open_scope(quarter, team, source), options)

@@ -1,0 +1,297 @@
+"""The funnel report: where deals stall, how many are won, how long they take."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from salesops import charts, formatting, present
+from salesops.analyses.scope import Scope, open_scope
+from salesops.analyses.sections import bullet_list, missing_tables_note, needs_tables, value
+from salesops.errors import ParamsError
+from salesops.metrics import funnel
+from salesops.present import Card, Text, escape_markdown
+
+ANALYSIS = "funnel"
+ENABLES = {
+    "stage_history": "stage-by-stage conversion and time in stage (reach uses current stages)",
+    "leads": "lead conversion",
+}
+
+
+@dataclass(frozen=True)
+class FunnelOptions:
+    """The funnel's own parameters, named in the caveats."""
+
+    lead_window_days: int = 90
+    qualified_stage: str | None = None
+    lost_deals: funnel.LostDeals = "exclude"
+
+
+class FunnelReport:
+    """Every section of the funnel notebook; metrics are computed once and shared."""
+
+    def __init__(self, scope: Scope, options: FunnelOptions) -> None:
+        self.scope = scope
+        self.options = options
+
+    def _headline(self, quarter: Any) -> dict[str, Any]:
+        return funnel.funnel_headline(
+            self.scope.tables,
+            quarter,
+            self.scope.team,
+            lead_window_days=self.options.lead_window_days,
+            qualified_stage=self.options.qualified_stage,
+            small_sample=self.scope.settings.small_sample,
+        )
+
+    @cached_property
+    def now(self) -> dict[str, Any]:
+        return self._headline(self.scope.quarter)
+
+    @cached_property
+    def before(self) -> dict[str, Any] | None:
+        return self._headline(self.scope.previous) if self.scope.has_previous else None
+
+    @cached_property
+    def cycle(self) -> funnel.CycleLength:
+        return funnel.cycle_length(
+            self.scope.tables, self.scope.quarter, self.scope.team, lost=self.options.lost_deals
+        )
+
+    def headline(self) -> present.Headline:
+        """Cards: win rate, won amount, deal size, time to win, lead conversion, velocity."""
+        now, before, prev = self.now, self.before, self.scope.previous.label
+        currency = self.scope.settings.currency
+        n_note = f"n={formatting.count(now['closed_deals'])} closed"
+        if now["small_sample"]:
+            n_note += ", small sample"
+        cards = [
+            Card.compare(
+                "Win rate", now["win_rate"], value(before, "win_rate"), versus=prev, note=n_note
+            ),
+            Card.compare(
+                "Won amount",
+                now["won_amount"],
+                value(before, "won_amount"),
+                "money",
+                versus=prev,
+                currency=currency,
+                note=f"{formatting.count(now['won_deals'])} deals won",
+            ),
+            Card.compare(
+                "Average won deal",
+                now["avg_won_deal"],
+                value(before, "avg_won_deal"),
+                "money",
+                versus=prev,
+                currency=currency,
+            ),
+            Card.compare(
+                "Median time to win",
+                now["median_cycle_days"],
+                value(before, "median_cycle_days"),
+                "days",
+                versus=prev,
+                higher_is_better=False,
+                note="Kaplan-Meier, open deals censored",
+            ),
+            Card.compare(
+                "Lead conversion",
+                now["lead_conversion"],
+                value(before, "lead_conversion"),
+                versus=prev,
+                note=f"within {now['lead_window_days']} days",
+            ),
+            Card.compare(
+                "Sales velocity",
+                now["velocity_per_day"],
+                value(before, "velocity_per_day"),
+                "money",
+                versus=prev,
+                currency=currency,
+                note="pipeline value per day",
+            ),
+        ]
+        return present.headline(
+            ANALYSIS, self.scope.team, self.scope.quarter.label, self.now, cards
+        )
+
+    def summary(self) -> Text:
+        """The answer in sentences: win rate and won amount against last quarter, tested."""
+        now, before = self.now, self.before
+        quarter, prev = self.scope.quarter.label, self.scope.previous.label
+        win = present.rate_change_sentence(
+            "Win rate",
+            now["won_deals"],
+            now["closed_deals"],
+            value(before, "won_deals") or 0,
+            value(before, "closed_deals") or 0,
+            prev_label=prev,
+            now_label=quarter,
+            small_sample=self.scope.settings.small_sample,
+        )
+        amount = present.amount_change_sentence(
+            "Won amount",
+            now["won_amount"],
+            value(before, "won_amount"),
+            prev_label=prev,
+            now_label=quarter,
+            currency=self.scope.settings.currency,
+        )
+        return Text(f"{win} {amount}")
+
+    @needs_tables
+    def stage_conversion(self) -> present.Stack:
+        """Stage reach of the deals created this quarter, as a chart and a table."""
+        reach = funnel.stage_reach(self.scope.tables, self.scope.quarter, self.scope.team)
+        created = int(reach["reached"].iloc[0]) if len(reach) else 0
+        fig = charts.stage_funnel(reach, title=f"How far the {created:,} deals created got")
+        caption = (
+            f"Deals created in {self.scope.quarter.label} by the stage they reached; a stage that "
+            "was skipped counts as reached when a later one was. Step rates compare each stage "
+            "with the one before."
+        )
+        shown = reach.assign(skipped=reach["skipped"].astype(int))
+        return present.stack(
+            present.figure(fig, caption=caption, alt=_reach_alt(reach)),
+            present.table(
+                shown[
+                    [
+                        "stage",
+                        "reached",
+                        "skipped",
+                        "step_conversion",
+                        "cumulative_conversion",
+                        "drop_off",
+                    ]
+                ],
+                {
+                    "reached": "count",
+                    "skipped": "count",
+                    "step_conversion": "percent",
+                    "cumulative_conversion": "percent",
+                    "drop_off": "percent",
+                },
+            ),
+        )
+
+    @needs_tables
+    def time_in_stage(self) -> present.Table:
+        """Median and mean days spent in each stage, for stage visits that ended this quarter."""
+        stages = funnel.time_in_stage(self.scope.tables, self.scope.quarter, self.scope.team)
+        return present.table(
+            stages[["stage", "visits", "median_days", "mean_days"]],
+            {"visits": "count", "median_days": "days", "mean_days": "days"},
+            caption="Days in stage (visits that ended this quarter)",
+        )
+
+    def time_to_close(self) -> present.ReportFigure:
+        """The Kaplan-Meier time-to-win curve over the last four quarters' deals."""
+        cycle = self.cycle
+        fig = charts.time_to_close(
+            cycle.curve, title="Share of deals won, by days since created", outcome="won"
+        )
+        caption = (
+            f"{cycle.deals:,} deals created since {cycle.since}: {cycle.won:,} won, "
+            f"{cycle.censored:,} still open and counted only for the time they were open "
+            f"(Kaplan-Meier). Median time to win: {formatting.days(cycle.median_days)}; the plain "
+            f"median of won deals alone, {formatting.days(cycle.median_won_days)}, is biased short."
+        )
+        return present.figure(fig, caption=caption, alt=caption)
+
+    def breakdown(self, by: str | None = None) -> present.Stack:
+        """Win rate by team (all teams), by rep (one team), or by ``source``/``segment``."""
+        by = by or self.scope.breakdown
+        rates = funnel.win_rate_by(
+            self.scope.tables,
+            self.scope.quarter,
+            self.scope.team,
+            by,  # type: ignore[arg-type]
+            small_sample=self.scope.settings.small_sample,
+        )
+        group = "rep_name" if by == "rep" else by
+        shown = rates.rename(columns={group: by})
+        fig = charts.win_rate_by_group(
+            shown.rename(columns={by: "group"}),
+            title=f"Win rate by {by}",
+            small_sample=self.scope.settings.small_sample,
+        )
+        caption = (
+            f"Deals closed in {self.scope.quarter.label} by {by}; groups with fewer than "
+            f"{self.scope.settings.small_sample} closed deals are marked as small samples."
+        )
+        return present.stack(
+            present.figure(fig, caption=caption, alt=caption),
+            present.table(
+                shown[[by, "closed", "won", "win_rate", "won_amount", "amount_rate"]],
+                {
+                    "closed": "count",
+                    "won": "count",
+                    "win_rate": "percent",
+                    "won_amount": "money",
+                    "amount_rate": "percent",
+                },
+            ),
+        )
+
+    def caveats(self) -> Text:
+        """Small samples, missing tables and the conventions this report used."""
+        now, small = self.now, self.scope.settings.small_sample
+        qualified = now["qualified_stage"] or "the qualified stage"
+        notes = []
+        if now["closed_deals"] == 0:
+            notes.append(
+                f"No deals closed in {self.scope.quarter.label} for "
+                f"{escape_markdown(self.scope.team_label)}: win rate and deal size are not defined."
+            )
+        elif now["small_sample"]:
+            notes.append(
+                f"Only {now['closed_deals']} deals closed: rates over fewer than {small} deals "
+                "are rough guides."
+            )
+        if not self.scope.has_previous:
+            notes.append("The data starts this quarter, so there is no change to show.")
+        notes += missing_tables_note(self.scope.crm.missing, ENABLES)
+        notes += [
+            "Win rate = won / (won + lost) among deals closed in the quarter (by close date); "
+            "win rate by amount = won amount / closed amount.",
+            "Stage reach counts the deals created in the quarter; a skipped stage is back-filled "
+            "from the next stage reached and counted as skipped.",
+            f"Time to win covers deals created in the last four quarters; open deals are censored "
+            f"(Kaplan-Meier) and lost deals are "
+            f"{'excluded' if self.options.lost_deals == 'exclude' else 'censored at their close'}.",
+            f"Lead conversion counts leads created in the quarter that converted within "
+            f"{self.options.lead_window_days} days.",
+            f"Sales velocity = open deals at {escape_markdown(qualified)} or later x win rate x "
+            "average won deal / median days to win.",
+        ]
+        return bullet_list(notes)
+
+
+def _reach_alt(reach: pd.DataFrame) -> str:
+    steps = ", ".join(f"{row.stage} {int(row.reached)}" for row in reach.itertuples())
+    return f"Bar chart of deals reaching each stage: {steps}."
+
+
+def open_report(
+    quarter: str,
+    team: str = "all",
+    source: str = "",
+    *,
+    lead_window_days: int = 90,
+    qualified_stage: str = "",
+    lost_deals: str = "exclude",
+) -> FunnelReport:
+    """The funnel report for a notebook's parameters (empty strings mean the defaults)."""
+    if lost_deals not in ("exclude", "censor"):
+        raise ParamsError(f"lost_deals must be 'exclude' or 'censor', not {lost_deals!r}")
+    options = FunnelOptions(
+        lead_window_days=lead_window_days,
+        qualified_stage=qualified_stage or None,
+        lost_deals=lost_deals,  # type: ignore[arg-type]
+    )
+    return FunnelReport(open_scope(quarter, team, source), options)

@@ -1,0 +1,51 @@
+"""What every analysis shares: sections that degrade to a sentence, and the caveats list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from salesops.metrics import MissingTableError
+from salesops.present import Text, escape_markdown
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def needs_tables(section: Callable[P, R]) -> Callable[P, R | Text]:
+    """A section that says which table it needs, in words, when the source lacks it."""
+
+    @wraps(section)
+    def shown(*args: P.args, **kwargs: P.kwargs) -> R | Text:
+        try:
+            return section(*args, **kwargs)
+        except MissingTableError as missing:
+            return Text(escape_markdown(str(missing)))
+
+    return shown
+
+
+def bullet_list(lines: Iterable[str]) -> Text:
+    """Markdown bullets from lines that are already escaped markdown."""
+    items = [f"- {line}" for line in lines if line]
+    return Text("\n".join(items) if items else "Nothing to flag.")
+
+
+def missing_tables_note(missing: Iterable[str], enables: dict[str, str]) -> list[str]:
+    """One escaped sentence per missing optional table: what it would enable."""
+    return [
+        f"The data has no {escape_markdown(table)} table, so {escape_markdown(enables[table])} "
+        "is not shown."
+        for table in missing
+        if table in enables
+    ]
+
+
+def previous_label(available: bool, label: str) -> str:
+    return label if available else "the previous quarter"
+
+
+def value(record: dict[str, Any] | None, key: str) -> Any:
+    """``record[key]``, or None when there is no record (no previous quarter in the data)."""
+    return None if record is None else record.get(key)

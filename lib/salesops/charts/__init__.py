@@ -1,0 +1,29 @@
+"""Report charts: each function takes a small pandas frame and returns a matplotlib Figure.
+
+Charts never show or save; ``salesops.present.figure`` renders one with its caption. The input
+columns each chart expects are listed in its docstring.
+"""
+
+from __future__ import annotations
+
+from salesops.charts.cohort import lead_conversion_windows, ramp_curves, won_share_heatmap
+from salesops.charts.forecast import accuracy_by_week, pipeline_coverage, rep_bias
+from salesops.charts.funnel import stage_funnel, time_to_close, win_rate_by_group
+from salesops.charts.quota import attainment_distribution, attainment_vs_tenure, rep_attainment
+from salesops.charts.theme import safe_label
+
+__all__ = [
+    "accuracy_by_week",
+    "attainment_distribution",
+    "attainment_vs_tenure",
+    "lead_conversion_windows",
+    "pipeline_coverage",
+    "ramp_curves",
+    "rep_attainment",
+    "rep_bias",
+    "safe_label",
+    "stage_funnel",
+    "time_to_close",
+    "win_rate_by_group",
+    "won_share_heatmap",
+]

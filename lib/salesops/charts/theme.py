@@ -1,0 +1,146 @@
+"""The report theme: one look for every chart, colour-blind-safe colours, axis formatters.
+
+Chart functions are wrapped in ``themed`` so the theme applies while they draw and never leaks
+into the caller's matplotlib settings. Figures are built with the object API and never shown.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, ParamSpec
+
+import matplotlib as mpl
+import pandas as pd
+import seaborn as sns
+from cycler import cycler
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from salesops import formatting
+
+# Okabe-Ito colours, chosen to stay distinct under the common colour-vision deficiencies.
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+GREEN = "#009E73"
+VERMILLION = "#D55E00"
+SKY = "#56B4E9"
+PURPLE = "#CC79A7"
+GREY = "#8C8C8C"
+PALE = "#D6E4F0"
+INK = "#262626"
+# A white box behind a value label keeps it readable where it crosses a reference line.
+LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 1.0}
+SERIES = (BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, GREY)
+
+WIDTH = 9.0  # inches; at DPI this is 990 px, inside a 1280 px page and an A4 page's text width
+HEIGHT = 4.2
+DPI = 110
+SMALL_SAMPLE = 20  # rates over fewer cases than this are marked as small samples
+
+RC: dict[str, Any] = {
+    **sns.axes_style("ticks"),
+    **sns.plotting_context("notebook"),
+    "font.family": "DejaVu Sans",
+    "font.size": 10.5,
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.titlepad": 10,
+    "axes.labelsize": 10.5,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": GREY,
+    "axes.linewidth": 0.8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": cycler(color=SERIES),
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "text.color": INK,
+    "legend.frameon": False,
+    "legend.fontsize": 10,
+    "lines.linewidth": 2.0,
+    "figure.figsize": (WIDTH, HEIGHT),
+    "figure.dpi": DPI,
+    "figure.facecolor": "white",
+}
+
+P = ParamSpec("P")
+
+
+def themed(chart: Callable[P, Figure]) -> Callable[P, Figure]:
+    """Run ``chart`` inside the report theme, leaving global matplotlib settings untouched."""
+
+    @functools.wraps(chart)
+    def draw(*args: P.args, **kwargs: P.kwargs) -> Figure:
+        with mpl.rc_context(RC):
+            return chart(*args, **kwargs)
+
+    return draw
+
+
+def safe_label(text: Any, max_chars: int | None = None) -> str:
+    """``text`` made safe for a title or label: ``$`` cannot start mathtext, long text is cut."""
+    missing = pd.api.types.is_scalar(text) and pd.isna(text)
+    label = formatting.MISSING if missing else str(text)
+    label = " ".join(label.split())
+    if max_chars is not None and len(label) > max_chars:
+        label = label[: max_chars - 1].rstrip() + "…"
+    return label.replace("$", r"\$")
+
+
+def new_figure(height: float = HEIGHT, width: float = WIDTH) -> tuple[Figure, Axes]:
+    """A figure with one axes and constrained layout; call inside a ``themed`` chart."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def bars_height(bars: int) -> float:
+    """Figure height that gives each horizontal bar a readable band."""
+    return min(max(1.4 + 0.42 * bars, 2.6), 10.0)
+
+
+def no_data(title: str, message: str = "No data") -> Figure:
+    """A figure that says there is nothing to draw, in place of an empty chart."""
+    fig, ax = new_figure(height=2.2)
+    ax.set_title(safe_label(title))
+    ax.set_axis_off()
+    ax.text(0.5, 0.45, safe_label(message), ha="center", va="center", fontsize=14, color=GREY)
+    return fig
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], chart: str) -> None:
+    """Raise ValueError naming the columns ``chart`` needs and ``frame`` lacks."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{chart} needs columns {missing}; the frame has {list(frame.columns)}")
+
+
+def money_axis(ax: Axes, axis: Literal["x", "y"] = "y", currency: str = "USD") -> None:
+    """Label ``axis`` ticks as compact money ("$1.2M")."""
+    formatter = FuncFormatter(lambda v, _: safe_label(formatting.money(v, currency)))
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
+
+
+def percent_axis(ax: Axes, axis: Literal["x", "y"] = "y") -> None:
+    """Label ``axis`` ticks as percents of a fraction (0.25 -> "25%")."""
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(
+        FuncFormatter(lambda v, _: formatting.percent(v))
+    )
+
+
+def integer_axis(ax: Axes, axis: Literal["x", "y"] = "y") -> None:
+    """Ticks at whole numbers only, for counts and months."""
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
+
+
+def hatch_bar(bar: Rectangle, color: str) -> None:
+    """Draw ``bar`` hollow and hatched: a bar that needs a second look (a small sample, short of a
+    target) stands out without relying on colour."""
+    bar.set_facecolor("white")
+    bar.set_edgecolor(color)
+    bar.set_hatch("///")

@@ -1,0 +1,321 @@
+"""Open a data source as a CRM on the contract: a DuckDB file, a folder of CSV/Parquet, or a URL.
+
+Opening reads schemas only (every kernel opens the source); data is scanned when a metric, a
+validation or a fingerprint asks for it, and then in the backend.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import duckdb
+import ibis
+from ibis import _
+
+from salesops import config
+from salesops.data import contract
+from salesops.errors import ContractError, ContractProblem, SourceError
+from salesops.periods import Quarter, last_complete_quarter
+
+KNOWN_PRESETS = ("generic",)
+DATABASE_SUFFIXES = (".duckdb", ".db")
+TABLE_FILE_SUFFIXES = (".csv.gz", ".csv", ".parquet")
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:@/\s]*):[^\s/]*@")
+_SECRET_PARAM = re.compile(r"(?i)(?P<key>\b[\w.-]*(?:password|token|secret)[\w.-]*=)[^&;\s]*")
+
+
+def redact(source: str) -> str:
+    """``source`` with secrets hidden: a URL's password and any password/token/secret parameter."""
+    hidden = _USERINFO.sub(r"\g<scheme>\g<user>:***@", source)
+    return _SECRET_PARAM.sub(r"\g<key>***", hidden)
+
+
+def _scrub(message: str, url: str) -> str:
+    """An error message about ``url`` with the URL's password removed wherever it appears."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    if password:
+        message = message.replace(password, "***")
+    return redact(message)
+
+
+def _table_files(folder: Path) -> dict[str, Path]:
+    """Contract table name -> its file in ``folder``: ``<table>.csv``, ``.csv.gz``, ``.parquet``."""
+    files: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        lower = path.name.lower()
+        suffix = next((s for s in TABLE_FILE_SUFFIXES if lower.endswith(s)), None)
+        name = lower.removesuffix(suffix) if suffix else ""
+        if not path.is_file() or name not in contract.TABLES:
+            continue
+        if name in files:
+            raise SourceError(
+                f"{folder} has two files for {name}: {files[name].name} and {path.name}"
+            )
+        files[name] = path
+    return files
+
+
+def _open_folder(folder: Path) -> tuple[ibis.BaseBackend, dict[str, Path]]:
+    """Views over the folder's table files in an in-memory DuckDB.
+
+    CSV columns are read as text (header and dialect sniffed) and typed by ``contract.conform``:
+    types sniffed from a sample would make a bad value further down a reader error instead of a
+    contract problem that names its rows.
+    """
+    con = ibis.duckdb.connect()
+    # DuckDB 2.0 pushes TRY_CAST into the CSV reader as a strict typed read, so one bad value
+    # would fail the whole query; older DuckDB has neither that optimizer nor the problem.
+    with contextlib.suppress(duckdb.ParserException):
+        con.settings["disabled_optimizers"] = "type_pushdown"
+    files = _table_files(folder)
+    for name, path in files.items():
+        try:
+            if path.name.lower().endswith(".parquet"):
+                con.read_parquet(path, table_name=name)
+            else:
+                con.read_csv(path, table_name=name, all_varchar=True)
+        except Exception as exc:
+            raise SourceError(f"cannot read {path}: {exc}") from exc
+    return con, files
+
+
+def _open_database(path: Path) -> ibis.BaseBackend:
+    """A DuckDB file, read-only so that several kernels can read it at once."""
+    try:
+        return ibis.duckdb.connect(path, read_only=True)
+    except Exception as exc:
+        raise SourceError(f"cannot open DuckDB file {path}: {exc}") from exc
+
+
+def _open_url(url: str) -> ibis.BaseBackend:
+    try:
+        return ibis.connect(url)
+    except Exception as exc:
+        # no chaining: the original exception may carry the password
+        raise SourceError(f"cannot connect to {redact(url)}: {_scrub(str(exc), url)}") from None
+
+
+def _open(
+    source: str | os.PathLike[str] | None,
+) -> tuple[ibis.BaseBackend, str, dict[str, Path]]:
+    """The backend, its redacted label, and the local files holding the data (keyed by content)."""
+    text = os.fspath(source) if source else ""
+    if _URL.match(text):
+        return _open_url(text), redact(text), {}
+    path = Path(text).expanduser() if text else config.DEFAULT_SOURCE
+    if not path.exists():
+        hint = ""
+        if path.resolve() == config.DEFAULT_SOURCE.resolve():
+            hint = "; make the demo data with `salesops demo` or `make reports`"
+        raise SourceError(f"data source {path} does not exist{hint}")
+    if path.is_dir():
+        con, files = _open_folder(path)
+        return con, str(path), files
+    if path.suffix.lower() not in DATABASE_SUFFIXES:
+        kinds = "a DuckDB file (.duckdb, .db), a folder of CSV or Parquet files, or a URL"
+        raise SourceError(f"data source {path} is not {kinds}")
+    return _open_database(path), str(path), {"database": path}
+
+
+def connect(source: str | os.PathLike[str] | None = None) -> ibis.BaseBackend:
+    """An Ibis backend for ``source``: None or "" means ``config.DEFAULT_SOURCE``.
+
+    A ``.duckdb``/``.db`` file opens read-only; a folder of ``<table>.csv``/``.csv.gz``/``.parquet``
+    files is read through an in-memory DuckDB; anything with ``scheme://`` goes to ``ibis.connect``.
+    """
+    return _open(source)[0]
+
+
+def _table_names(con: ibis.BaseBackend) -> list[str]:
+    """Tables and views in the backend's current database."""
+    if con.name != "duckdb":
+        return list(con.list_tables())
+    # ibis 12.0 lists DuckDB tables through a cursor method that DuckDB 2 removed (fixed in later
+    # ibis); information_schema answers the same question on every DuckDB version.
+    tables = con.table("tables", database="information_schema")
+    here = tables.table_catalog.isin([con.current_catalog, "temp"]) & (
+        tables.table_schema == con.current_database
+    )
+    return tables.filter(here).table_name.to_pyarrow().to_pylist()
+
+
+@dataclass
+class Crm:
+    """An opened source: its tables conformed to the contract, and what is known about them.
+
+    ``raw`` holds the tables as found (before casting), so that ``problems`` can name values that
+    did not cast; ``files`` the local files holding the data, keyed by what they hold (the table
+    name in a folder, ``database`` for a DuckDB file; empty for a URL).
+    """
+
+    con: ibis.BaseBackend = field(repr=False)
+    label: str
+    tables: dict[str, ibis.Table] = field(repr=False)
+    missing: list[str]
+    raw: dict[str, ibis.Table] = field(default_factory=dict, repr=False)
+    files: dict[str, Path] = field(default_factory=dict, repr=False)
+
+    def has(self, name: str) -> bool:
+        return name in self.tables
+
+    def table(self, name: str) -> ibis.Table:
+        """The conformed table ``name``; SourceError naming it when the source lacks it."""
+        if name not in self.tables:
+            enables = contract.TABLES[name].enables if name in contract.TABLES else ""
+            needed = f" (needed for {enables})" if enables else ""
+            raise SourceError(f"{self.label} has no {name} table{needed}")
+        return self.tables[name]
+
+    def teams(self) -> list[str]:
+        """Distinct non-null ``reps.team``, sorted."""
+        reps = self.table("reps")
+        teams = reps.select("team").filter(_.team.notnull()).distinct().order_by("team")
+        return teams.to_pyarrow()["team"].to_pylist()
+
+    def as_of(self) -> date:
+        """The latest event date: deal created or closed, stage entered, call made, lead created.
+
+        Open deals' close dates are expectations, not events, so they do not count.
+        """
+        opportunities = self.table("opportunities")
+        days = [
+            opportunities.aggregate(day=opportunities.created_at.max().date()),
+            opportunities.filter(opportunities.is_closed).aggregate(day=_.close_date.max()),
+        ]
+        for name, column in (
+            ("stage_history", "entered_at"),
+            ("forecast_submissions", "submitted_at"),
+            ("leads", "created_at"),
+        ):
+            if self.has(name):
+                table = self.tables[name]
+                days.append(table.aggregate(day=table[column].max().date()))
+        latest = ibis.union(*days).aggregate(day=_.day.max()).to_pyarrow()["day"][0].as_py()
+        if latest is None:
+            raise SourceError(f"{self.label} has no dated events to take an as-of date from")
+        return latest
+
+    def first_quarter(self, start_month: int = 1) -> Quarter:
+        """The quarter of the earliest deal: the first a report may ask for."""
+        created = self.table("opportunities").created_at.min().to_pyarrow().as_py()
+        if created is None:
+            return self.latest_quarter(start_month)
+        day = created.date() if isinstance(created, datetime) else created
+        return Quarter.containing(day, start_month)
+
+    def latest_quarter(self, start_month: int = 1) -> Quarter:
+        """The last quarter whose last day is on or before ``as_of()``."""
+        return last_complete_quarter(self.as_of(), start_month)
+
+    def fingerprint(self) -> str:
+        """A short hex digest of the data, never of where it lives or how it is reached.
+
+        Local files: their contents (and table names in a folder). URLs: per table, the row count
+        and per column a backend aggregate (whole-unit sums of numbers and flags, minimum and
+        maximum of dates, maximum and total length of text), so a change that leaves all of those
+        equal goes unseen there.
+        """
+        digest = hashlib.sha256()
+        if self.files:
+            for key in sorted(self.files):
+                digest.update(key.encode())
+                with self.files[key].open("rb") as handle:
+                    while chunk := handle.read(1 << 20):
+                        digest.update(chunk)
+        else:
+            for name in sorted(self.tables):
+                row = self.tables[name].aggregate(**_content_measures(self.tables[name]))
+                values = row.to_pyarrow().to_pylist()[0]
+                digest.update(json.dumps([name, values], sort_keys=True, default=str).encode())
+        return digest.hexdigest()[:16]
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table present, in contract order (one query)."""
+        if not self.tables:
+            return {}
+        counts = ibis.union(
+            *(t.aggregate(name=ibis.literal(n), rows=_.count()) for n, t in self.tables.items())
+        )
+        result = counts.to_pyarrow().to_pydict()
+        rows = dict(zip(result["name"], result["rows"], strict=True))
+        return {name: int(rows[name]) for name in self.tables}
+
+    def problems(self) -> list[ContractProblem]:
+        """Every broken contract rule in this source (see ``contract.check``)."""
+        return contract.check(self.raw or self.tables)
+
+    def summary(self) -> str:
+        """Plain words on what was found: tables with row counts, what absent tables switch off."""
+        lines = [f"Source: {self.label}"]
+        counts = self.row_counts()
+        lines += [f"  {name:<22}{rows:>10,} rows" for name, rows in counts.items()]
+        absent_required = [n for n in contract.REQUIRED_TABLES if n not in self.tables]
+        if absent_required:
+            lines.append("Required tables not found: " + ", ".join(absent_required))
+        if self.missing:
+            lines.append("Optional tables not found, so these analyses are off:")
+            lines += [f"  {name}: {contract.TABLES[name].enables}" for name in self.missing]
+        return "\n".join(lines)
+
+
+def _content_measures(table: ibis.Table) -> dict[str, ibis.Scalar]:
+    measures: dict[str, ibis.Scalar] = {"rows": _.count()}
+    for name, dtype in table.schema().items():
+        column = table[name]
+        if dtype.is_numeric():
+            measures[f"{name}_sum"] = column.round().try_cast("int64").sum()
+            measures[f"{name}_max"] = column.max()
+        elif dtype.is_boolean():
+            measures[f"{name}_sum"] = column.cast("int64").sum()
+        elif dtype.is_temporal():
+            measures[f"{name}_min"] = column.min()
+            measures[f"{name}_max"] = column.max()
+        else:
+            measures[f"{name}_max"] = column.max()
+            measures[f"{name}_len"] = column.length().sum()
+    return measures
+
+
+def open_crm(
+    source: str | os.PathLike[str] | None = None,
+    *,
+    preset: str | None = None,
+    validate: bool = False,
+) -> Crm:
+    """Open ``source``, find the contract tables (names matched case-insensitively), conform them.
+
+    ``preset`` names a CRM export mapping; only ``generic`` (the contract as is) exists so far.
+    With ``validate`` every contract problem is raised at once as a ContractError.
+    """
+    if preset and preset not in KNOWN_PRESETS:
+        raise SourceError(f"unknown preset {preset!r}; known presets: {', '.join(KNOWN_PRESETS)}")
+    con, label, files = _open(source)
+    try:
+        found = {name.lower(): name for name in _table_names(con)}
+        raw = {name: con.table(found[name]) for name in contract.TABLES if name in found}
+    except Exception as exc:
+        raise SourceError(f"cannot read the tables of {label}: {redact(str(exc))}") from None
+    crm = Crm(
+        con=con,
+        label=label,
+        tables={name: contract.conform(name, table) for name, table in raw.items()},
+        missing=[name for name in contract.OPTIONAL_TABLES if name not in raw],
+        raw=raw,
+        files=files,
+    )
+    if validate and (problems := crm.problems()):
+        raise ContractError(problems, source=label)
+    return crm

@@ -1,0 +1,106 @@
+"""Small tables for the report: formatted, escaped, numbers right-aligned."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+
+from salesops import formatting
+
+ColumnFormat = Literal["money", "percent", "count", "days", "text"]
+
+
+def _text(value: Any) -> str:
+    """Any cell as text; a missing value reads "n/a"."""
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return formatting.MISSING
+    return str(value)
+
+
+_FORMATTERS: dict[str, Callable[[Any], str]] = {
+    "money": formatting.money_full,
+    "percent": formatting.percent,
+    "count": formatting.count,
+    "days": formatting.days,
+    "text": _text,
+}
+
+TABLE_CSS = """<style>
+.so-table{border-collapse:collapse;margin:8px 0 24px;font-size:.9rem;
+  font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+.so-table caption{caption-side:top;text-align:left;font-weight:600;padding-bottom:6px}
+.so-table th,.so-table td{padding:4px 12px;border-bottom:1px solid #d0d7de}
+.so-table th{border-bottom:2px solid #8c959f;font-weight:600}
+.so-table td.so-num,.so-table th.so-num{text-align:right;font-variant-numeric:tabular-nums}
+.so-table td.so-text,.so-table th.so-text{text-align:left}
+</style>"""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A formatted table: header, rows of display strings, and which columns are numbers."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...]
+    caption: str | None = None
+
+    def _repr_html_(self) -> str:
+        classes = ["so-num" if n else "so-text" for n in self.numeric]
+        head = "".join(
+            f'<th scope="col" class="{c}">{html.escape(name)}</th>'
+            for name, c in zip(self.columns, classes, strict=True)
+        )
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f'<td class="{c}">{html.escape(cell)}</td>'
+                for cell, c in zip(row, classes, strict=True)
+            )
+            + "</tr>"
+            for row in self.rows
+        )
+        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        return (
+            f'<div class="so-block tex2jax_ignore">{TABLE_CSS}<table class="so-table">{caption}'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+        )
+
+    def __repr__(self) -> str:
+        frame = pd.DataFrame(list(self.rows), columns=list(self.columns))
+        text = frame.to_string(index=False) if self.rows else ", ".join(self.columns)
+        return f"{self.caption}\n{text}" if self.caption else text
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+
+
+def table(
+    df: pd.DataFrame, formats: Mapping[str, ColumnFormat], caption: str | None = None
+) -> Table:
+    """``df``'s columns (not its index) as a report table; every cell is escaped.
+
+    ``formats`` maps a column to money (whole amount with separators), percent (of a fraction),
+    count, days or text; unlisted columns are text. Numbers are right-aligned.
+    """
+    unknown = [c for c in formats if c not in df.columns]
+    if unknown:
+        raise ValueError(f"formats name columns the frame lacks: {unknown}")
+    bad = {c: f for c, f in formats.items() if f not in _FORMATTERS}
+    if bad:
+        raise ValueError(f"unknown column formats {bad}; use one of {sorted(_FORMATTERS)}")
+    kinds = [formats.get(c, "text") for c in df.columns]
+    rows = tuple(
+        tuple(_FORMATTERS[kind](value) for kind, value in zip(kinds, record, strict=True))
+        for record in df.itertuples(index=False, name=None)
+    )
+    return Table(
+        columns=tuple(str(c) for c in df.columns),
+        rows=rows,
+        numeric=tuple(kind != "text" for kind in kinds),
+        caption=caption,
+    )

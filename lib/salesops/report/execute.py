@@ -1,0 +1,293 @@
+"""Execute one report notebook with papermill in a fresh kernel, and say how it ended.
+
+Each run gets its own kernel (see ``salesops.report.kernels``) and temporary working folder; the
+kernel is handed to papermill, which injects the parameters and runs every cell.
+
+How papermill 2.7 / nbclient 0.11 report each ending, and the kind recorded here:
+
+- ``error``: a cell raised; papermill saves the notebook, then raises PapermillExecutionError.
+- ``timeout``: a cell outran the cell timeout; nbclient raises CellTimeoutError (the kernel is
+  left running: it is shut down here).
+- ``dead_kernel``: the kernel process died (or never came up after the retry); DeadKernelError.
+- ``stopped_early``: ``sys.exit(0)`` in a cell; papermill treats SystemExit 0 as success and
+  returns normally, but the cells after it never ran (their execution_count stays None).
+- ``bad_parameter``: the notebook cannot take the run's parameters (checked before any kernel
+  starts), or papermill fails to inject them.
+- ``interrupted``: the run was stopped (Ctrl-C, SIGTERM) while this notebook ran or waited.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from papermill.exceptions import PapermillExecutionError
+from papermill.execute import remove_error_markers
+
+from salesops.report.grid import Job
+from salesops.report.kernels import (
+    KernelStartError,
+    RunningKernels,
+    TrackedKernelManager,
+    exit_status,
+    started_kernel,
+)
+from salesops.report.render import HEADLINE_MIMETYPE
+
+IOPUB_TIMEOUT_S = 30  # wait for a cell's last outputs; nbclient's 4 s is tight under load
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_SKIP_TAG = "skip-execution"
+
+
+@dataclass
+class Outcome:
+    """How one notebook run ended; ``kind`` is None when it succeeded."""
+
+    nb: NotebookNode
+    kind: str | None = None
+    section: str = ""
+    cell_index: int | None = None
+    ename: str = ""
+    evalue: str = ""
+    traceback: str = ""
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.kind is None else "failed"
+
+    @property
+    def summary(self) -> str:
+        """One line: what failed and where, e.g. ``ValueError in "Breakdown": no deals``."""
+        if self.kind is None:
+            return ""
+        where = f' in "{self.section}"' if self.section else ""
+        what = self.ename or self.kind.replace("_", " ")
+        return f"{what}{where}: {self.evalue}" if self.evalue else f"{what}{where}"
+
+
+def execute_job(
+    job: Job, *, cell_timeout: int, env: Mapping[str, str], kernels: RunningKernels
+) -> Outcome:
+    """Run ``job``'s notebook in a fresh kernel and classify how it ended (never raises)."""
+    if kernels.stopping.is_set():
+        return _interrupted()
+    try:
+        prepared = papermill.execute_notebook(
+            str(job.notebook), None, parameters=job.parameters, prepare_only=True
+        )
+    except Exception as exc:  # papermill could not inject the parameters
+        return Outcome(
+            nb=_read(job.notebook),
+            kind="bad_parameter",
+            section="Parameters",
+            ename=type(exc).__name__,
+            evalue=f"papermill could not inject the parameters: {exc}",
+        )
+    if job.problem:
+        return Outcome(nb=prepared, kind="bad_parameter", section="Parameters", evalue=job.problem)
+    kernel_name = prepared.metadata.get("kernelspec", {}).get("name") or "python3"
+    with tempfile.TemporaryDirectory(prefix="salesops-run-") as tmp:
+        workdir = Path(tmp)
+        try:
+            with started_kernel(kernel_name, workdir, env, kernels) as km:
+                if km is None:
+                    return _interrupted()
+                return _execute(job, km, workdir, prepared, cell_timeout, kernels)
+        except KernelStartError as exc:
+            return Outcome(
+                nb=prepared,
+                kind="dead_kernel",
+                section="Kernel start",
+                ename="KernelStartError",
+                evalue=str(exc),
+                traceback=_log_tail(workdir / "kernel.log"),
+            )
+
+
+def _execute(
+    job: Job,
+    km: TrackedKernelManager,
+    workdir: Path,
+    prepared: NotebookNode,
+    cell_timeout: int,
+    kernels: RunningKernels,
+) -> Outcome:
+    """papermill on a started kernel; its exceptions become outcomes."""
+    executed = workdir / "executed.ipynb"
+
+    def partial() -> NotebookNode:
+        return _read(executed) if executed.exists() else prepared
+
+    try:
+        papermill.execute_notebook(
+            str(job.notebook),
+            str(executed),
+            parameters=job.parameters,
+            kernel_name=km.kernel_name,
+            progress_bar=False,
+            km=km,
+            execution_timeout=cell_timeout,
+            iopub_timeout=IOPUB_TIMEOUT_S,
+        )
+    except PapermillExecutionError as exc:
+        nb = remove_error_markers(_read(executed))
+        return Outcome(
+            nb=nb,
+            kind="error",
+            section=section_of(nb, exc.cell_index),
+            cell_index=exc.cell_index,
+            ename=exc.ename,
+            evalue=exc.evalue,
+            traceback=strip_ansi("\n".join(exc.traceback)),
+        )
+    except CellTimeoutError:
+        nb = partial()
+        index = last_started_cell(nb)
+        return Outcome(
+            nb=nb,
+            kind="timeout",
+            section=section_of(nb, index),
+            cell_index=index,
+            ename="CellTimeoutError",
+            evalue=f"a cell ran longer than the {cell_timeout} s cell timeout",
+        )
+    except DeadKernelError:
+        if kernels.stopping.is_set():
+            return _interrupted()
+        nb = partial()
+        index = last_started_cell(nb)
+        return Outcome(
+            nb=nb,
+            kind="dead_kernel",
+            section=section_of(nb, index),
+            cell_index=index,
+            ename="DeadKernelError",
+            evalue=f"the kernel process died while this cell ran ({exit_status(km)})",
+            traceback=_log_tail(workdir / "kernel.log"),
+        )
+    except Exception as exc:  # anything else still fails only this run
+        if kernels.stopping.is_set():
+            return _interrupted()
+        return Outcome(
+            nb=partial(),
+            kind="error",
+            section="Running the notebook",
+            ename=type(exc).__name__,
+            evalue=str(exc),
+        )
+    return classify_completed(_read(executed))
+
+
+def _interrupted() -> Outcome:
+    """Nothing of an interrupted run is written, so it carries an empty notebook."""
+    return Outcome(
+        nb=nbformat.v4.new_notebook(),
+        kind="interrupted",
+        ename="Interrupted",
+        evalue="the run was stopped before this report finished",
+    )
+
+
+def classify_completed(nb: NotebookNode) -> Outcome:
+    """A notebook papermill finished without error: ok, or stopped early by ``sys.exit(0)``."""
+    skipped = [
+        index
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        and cell.source.strip()
+        and _SKIP_TAG not in cell.metadata.get("tags", [])
+        and cell.get("execution_count") is None
+    ]
+    if not skipped:
+        return Outcome(nb=nb)
+    stop = next(
+        (
+            index
+            for index, cell in enumerate(nb.cells)
+            if any(out.get("ename") == "SystemExit" for out in cell.get("outputs", []))
+        ),
+        last_started_cell(nb),
+    )
+    count = len(skipped)
+    return Outcome(
+        nb=nb,
+        kind="stopped_early",
+        section=section_of(nb, stop),
+        cell_index=stop,
+        ename="SystemExit",
+        evalue=(
+            f"sys.exit() ended the notebook here and {count} code "
+            f"cell{'s' if count != 1 else ''} after it did not run"
+        ),
+    )
+
+
+def last_started_cell(nb: NotebookNode) -> int | None:
+    """Index of the last code cell papermill started (the one running when execution ended)."""
+    started = [
+        index
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and cell.metadata.get("papermill", {}).get("start_time")
+    ]
+    return started[-1] if started else None
+
+
+def section_of(nb: NotebookNode, index: int | None) -> str:
+    """The nearest markdown heading above cell ``index`` (its text), or "" when there is none."""
+    if index is None:
+        return ""
+    for cell in reversed(nb.cells[: index + 1]):
+        if cell.cell_type == "markdown":
+            headings = _HEADING.findall(cell.source)
+            if headings:
+                return headings[-1][1]
+    return ""
+
+
+def title_of(nb: NotebookNode) -> str:
+    """The notebook's first level-1 ``#`` heading, or "" when it has none."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for level, text in _HEADING.findall(cell.source):
+                if level == "#":
+                    return text
+    return ""
+
+
+def headline_of(nb: NotebookNode) -> dict[str, Any] | None:
+    """The payload of the last headline output (``HEADLINE_MIMETYPE``) the notebook displayed."""
+    found: dict[str, Any] | None = None
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            payload = output.get("data", {}).get(HEADLINE_MIMETYPE)
+            if isinstance(payload, dict):
+                found = dict(payload)
+    return found
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without terminal colour codes (IPython colours its tracebacks)."""
+    return _ANSI.sub("", text)
+
+
+def _read(path: Path) -> NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def _log_tail(path: Path, lines: int = 20) -> str:
+    """The kernel's last words, for a kernel that died or never started."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    kept = [line for line in text.splitlines() if "without encryption" not in line]
+    return strip_ansi("\n".join(kept[-lines:]))

@@ -1,0 +1,322 @@
+"""The run grid: quarter x team x analysis, each a notebook with checked parameters.
+
+Analyses are the notebooks that have a cell tagged ``parameters``; adding a notebook adds an
+analysis. The grid always starts with the all-teams roll-up (team ``all``, folder ``all``), which
+leadership reads first, followed by the selected teams. Team names reach the filesystem only
+through ``slugify`` and ``contained_path``.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import keyword
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from papermill.inspection import inspect_notebook
+
+from salesops.errors import ParamsError
+from salesops.periods import Quarter
+
+ROLLUP_TEAM = "all"
+RUN_PARAMETERS = ("quarter", "team", "source")
+_SLUG_MAX = 60
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "list": (list,),
+    "dict": (dict,),
+    "none": (type(None),),
+    "nonetype": (type(None),),
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report: a notebook run for a quarter and a team with its injected parameters.
+
+    ``problem`` is set when the notebook cannot take these parameters (e.g. it declares
+    ``quarter`` as a number); such a job fails as ``bad_parameter`` without starting a kernel.
+    """
+
+    quarter: str
+    team: str
+    team_slug: str
+    analysis: str
+    notebook: Path
+    parameters: dict[str, Any] = field(hash=False)
+    problem: str | None = None
+
+
+def has_parameters_cell(path: Path) -> bool:
+    """Whether the notebook at ``path`` has a code cell tagged ``parameters``."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError) as exc:
+        raise ParamsError(f"notebook {path} cannot be read: {exc}") from None
+    return any(
+        cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", [])
+        for cell in nb.cells
+    )
+
+
+def discover_analyses(notebooks_dir: Path) -> dict[str, Path]:
+    """Every ``*.ipynb`` in ``notebooks_dir`` with a ``parameters`` cell, by file stem, sorted."""
+    if not notebooks_dir.is_dir():
+        raise ParamsError(f"notebooks folder {notebooks_dir} does not exist")
+    found = {
+        path.stem: path
+        for path in sorted(notebooks_dir.glob("*.ipynb"))
+        if has_parameters_cell(path)
+    }
+    if not found:
+        raise ParamsError(f"no notebook with a cell tagged 'parameters' in {notebooks_dir}")
+    return found
+
+
+def select_analyses(known: Mapping[str, Path], requested: Iterable[str]) -> dict[str, Path]:
+    """The requested analyses in the order given (every known one when none or ``all``)."""
+    names = list(dict.fromkeys(requested))
+    if not names or names == ["all"]:
+        return dict(known)
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ParamsError(
+            f"unknown analysis {', '.join(map(repr, unknown))} (known analyses: {', '.join(known)})"
+        )
+    return {name: known[name] for name in names}
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def slugify(team: str) -> str:
+    """A folder name for ``team``: lowercase ASCII letters, digits and dashes, never empty.
+
+    Accents are transliterated (``Zürich`` -> ``zurich``); anything else becomes a dash, so
+    ``../../etc/passwd`` -> ``etc-passwd``. A name with no letters or digits left gets a short
+    hash of the name (``team-1a2b3c4d``).
+    """
+    ascii_text = unicodedata.normalize("NFKD", team).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = slug[:_SLUG_MAX].rstrip("-")
+    return slug or f"team-{_short_hash(team)}"
+
+
+def team_slugs(teams: Iterable[str]) -> dict[str, str]:
+    """Slug of each team; teams whose slugs collide all get a hash of their name appended.
+
+    The roll-up team ``all`` always keeps the slug ``all``; a data team that would also map to
+    ``all`` is treated as a collision.
+    """
+    groups: dict[str, list[str]] = defaultdict(list)
+    for team in dict.fromkeys(teams):
+        groups[slugify(team)].append(team)
+    slugs: dict[str, str] = {}
+    for slug, members in groups.items():
+        for team in members:
+            keep = team == ROLLUP_TEAM or (len(members) == 1 and slug != ROLLUP_TEAM)
+            slugs[team] = slug if keep else f"{slug[: _SLUG_MAX - 9]}-{_short_hash(team)}"
+    return slugs
+
+
+def contained_path(base: Path, *parts: str) -> Path:
+    """``base / parts`` resolved; ParamsError if the result would leave ``base``."""
+    root = base.resolve()
+    target = root.joinpath(*parts).resolve()
+    if not target.is_relative_to(root):
+        raise ParamsError(f"refusing to write {target}: it is outside the output folder {root}")
+    return target
+
+
+def resolve_quarters(
+    requested: Iterable[str], *, latest: Quarter, earliest: Quarter
+) -> list[Quarter]:
+    """Quarter labels (or ``latest``) checked against the data's complete quarters, de-duplicated.
+
+    ``latest`` is the data's last complete quarter; a label after it or before ``earliest``
+    is a ParamsError that names the range.
+    """
+    quarters: list[Quarter] = []
+    for label in requested:
+        if str(label).strip().lower() == "latest":
+            quarter = latest
+        else:
+            quarter = Quarter.parse(label, latest.start_month)
+            if not earliest <= quarter <= latest:
+                raise ParamsError(
+                    f"quarter {quarter.label} is outside the data: complete quarters run "
+                    f"from {earliest.label} to {latest.label}"
+                )
+        if quarter not in quarters:
+            quarters.append(quarter)
+    if not quarters:
+        raise ParamsError("no quarter to run: give a label like 2026Q3, or latest")
+    return quarters
+
+
+def resolve_teams(requested: Iterable[str], known: Iterable[str]) -> list[str]:
+    """``all`` (the roll-up) first, then the requested teams; ``all`` alone selects every team."""
+    known_teams = list(known)
+    names = list(dict.fromkeys(str(team) for team in requested))
+    if not names or ROLLUP_TEAM in names:
+        selected = known_teams
+    else:
+        unknown = [name for name in names if name not in known_teams]
+        if unknown:
+            raise ParamsError(
+                f"unknown team {', '.join(map(repr, unknown))} "
+                f"(teams in the data: {', '.join(known_teams) or 'none'})"
+            )
+        selected = names
+    return [ROLLUP_TEAM, *(team for team in selected if team != ROLLUP_TEAM)]
+
+
+def _accepted_types(type_name: str, default: str) -> tuple[type, ...] | None:
+    """Python types a parameter accepts, from its annotation or else its default's literal type.
+
+    None means the declaration cannot be checked (an annotation this function does not know).
+    """
+    if type_name in ("", "None"):  # papermill's name for "no annotation"
+        try:
+            value = ast.literal_eval(default)
+        except (ValueError, SyntaxError):
+            return None
+        return None if value is None else (type(value),)
+    accepted: list[type] = []
+    for part in re.split(r"\s*\|\s*", type_name.strip()):
+        base = part.split("[", 1)[0].strip().lower()
+        if base in ("optional", "typing.optional"):
+            inner = _accepted_types(part[part.index("[") + 1 : -1], default)
+            if inner is None:
+                return None
+            accepted.extend((*inner, type(None)))
+        elif base in _PYTHON_TYPES:
+            accepted.extend(_PYTHON_TYPES[base])
+        else:
+            return None
+    return tuple(accepted)
+
+
+def parameter_problem(name: str, value: Any, declared: Mapping[str, Any]) -> str | None:
+    """Why ``value`` cannot be given to the declared parameter ``name``, or None if it can."""
+    type_name = str(declared.get("inferred_type_name") or "")
+    types = _accepted_types(type_name, declared["default"])
+    if types is None:
+        return None
+    bool_as_number = isinstance(value, bool) and bool not in types
+    if isinstance(value, types) and not bool_as_number:
+        return None
+    wanted = type_name if type_name not in ("", "None") else types[0].__name__
+    return (
+        f"parameter {name!r} is declared {wanted} in the notebook's parameters cell, "
+        f"got {value!r} ({type(value).__name__})"
+    )
+
+
+def declared_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
+    """Names, inferred types and defaults of the notebook's parameters cell (papermill)."""
+    return inspect_notebook(str(notebook))
+
+
+def check_extra_parameters(
+    analyses: Mapping[str, Path],
+    known: Iterable[str],
+    extra: Mapping[str, Mapping[str, Any]],
+    declared: Mapping[str, Mapping[str, Mapping[str, Any]]],
+) -> None:
+    """Per-analysis parameters from the run file: known analysis, identifier, declared, typed."""
+    known_names = list(known)
+    problems: list[str] = []
+    for analysis, values in extra.items():
+        if analysis not in known_names:
+            problems.append(
+                f"parameters for unknown analysis {analysis!r} "
+                f"(known analyses: {', '.join(known_names)})"
+            )
+            continue
+        if analysis not in analyses:
+            continue
+        for name, value in values.items():
+            where = f"parameters.{analysis}.{name}"
+            if not name.isidentifier() or keyword.iskeyword(name):
+                problems.append(f"{where}: not a Python identifier")
+            elif name in RUN_PARAMETERS:
+                problems.append(f"{where}: set by the run itself, not the params file")
+            elif name not in declared[analysis]:
+                names = ", ".join(n for n in declared[analysis] if n not in RUN_PARAMETERS)
+                problems.append(
+                    f"{where}: the {analysis} notebook has no such parameter "
+                    f"(its parameters: {names or 'none besides quarter, team, source'})"
+                )
+            else:
+                problem = parameter_problem(name, value, declared[analysis][name])
+                if problem:
+                    problems.append(f"{where}: {problem}")
+    if problems:
+        raise ParamsError("; ".join(problems))
+
+
+def _run_parameter_problem(
+    run_values: Mapping[str, Any], declared: Mapping[str, Any]
+) -> str | None:
+    """Why the notebook cannot take the run's own parameters (quarter, team, source)."""
+    missing = [name for name in RUN_PARAMETERS if name not in declared]
+    if missing:
+        return f"the notebook's parameters cell does not declare {', '.join(missing)}"
+    for name, value in run_values.items():
+        problem = parameter_problem(name, value, declared[name])
+        if problem:
+            return problem
+    return None
+
+
+def expand_grid(
+    quarters: Iterable[Quarter],
+    teams: Iterable[str],
+    analyses: Mapping[str, Path],
+    *,
+    source: str,
+    preset: str,
+    extra: Mapping[str, Mapping[str, Any]],
+    declared: Mapping[str, Mapping[str, Mapping[str, Any]]],
+) -> list[Job]:
+    """Every quarter x team x analysis, in that order, with the parameters to inject.
+
+    ``preset`` is injected only into notebooks that declare a ``preset`` parameter.
+    """
+    team_list = list(teams)
+    slugs = team_slugs(team_list)
+    jobs: list[Job] = []
+    for quarter in quarters:
+        for team in team_list:
+            for analysis, notebook in analyses.items():
+                run_values: dict[str, Any] = {
+                    "quarter": quarter.label,
+                    "team": team,
+                    "source": source,
+                }
+                if preset and "preset" in declared[analysis]:
+                    run_values["preset"] = preset
+                jobs.append(
+                    Job(
+                        quarter=quarter.label,
+                        team=team,
+                        team_slug=slugs[team],
+                        analysis=analysis,
+                        notebook=notebook,
+                        parameters={**run_values, **extra.get(analysis, {})},
+                        problem=_run_parameter_problem(run_values, declared[analysis]),
+                    )
+                )
+    return jobs

@@ -1,0 +1,172 @@
+"""The kernels of a run: started quiet in their own folder, tracked, always shut down.
+
+A kernel is started here rather than by nbclient so that it gets the run's environment and
+working folder, one retry when it fails to start, and a place in ``RunningKernels``, from which
+an interrupted run kills every kernel in flight.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from jupyter_client import AsyncKernelManager
+from jupyter_core.utils import run_sync
+
+KERNEL_START_TIMEOUT_S = 60
+KERNEL_START_ATTEMPTS = 2
+NO_HISTORY = "--HistoryManager.hist_file=:memory:"  # parallel kernels, no shared history file
+
+
+class RunningKernels:
+    """The kernels in flight, so an interrupted run can stop every one of them.
+
+    Workers run in threads (see ``salesops.report.run``); ``stop_all`` is called from the main
+    thread and kills each kernel's process group, which makes its worker's papermill call end
+    with DeadKernelError within about a second.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._managers: set[AsyncKernelManager] = set()
+        self.stopping = threading.Event()
+
+    def add(self, km: AsyncKernelManager) -> bool:
+        """Track a started kernel; False (and not tracked) when the run is already stopping."""
+        with self._lock:
+            if self.stopping.is_set():
+                return False
+            self._managers.add(km)
+            return True
+
+    def discard(self, km: AsyncKernelManager) -> None:
+        with self._lock:
+            self._managers.discard(km)
+
+    def stop_all(self) -> None:
+        """Refuse new kernels and kill the process group of every kernel in flight."""
+        with self._lock:
+            self.stopping.set()
+            managers = list(self._managers)
+        for km in managers:
+            kill_kernel_group(km)
+
+
+def kill_kernel_group(km: AsyncKernelManager) -> None:
+    provisioner = km.provisioner
+    pgid = getattr(provisioner, "pgid", None) or getattr(provisioner, "pid", None)
+    if pgid:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+
+
+def kernel_environment(root: Path) -> dict[str, str]:
+    """The environment of every kernel: this process's, made quiet, plus ``SALESOPS_ROOT``."""
+    env = dict(os.environ)
+    env.update(
+        MPLBACKEND="Agg",
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+        TQDM_DISABLE="1",
+        SALESOPS_ROOT=str(root),
+    )
+    return env
+
+
+class TrackedKernelManager(AsyncKernelManager):
+    """A kernel manager that remembers the clients it hands out (nbclient's included).
+
+    nbclient leaves its client's channels open when it does not own the kernel manager; closing
+    them with the kernel frees their sockets and zmq context.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.handed_out: list[Any] = []
+
+    def client(self, **kwargs: Any) -> Any:
+        client = super().client(**kwargs)
+        self.handed_out.append(client)
+        return client
+
+    def close_clients(self) -> None:
+        while self.handed_out:
+            with contextlib.suppress(Exception):
+                self.handed_out.pop().stop_channels()
+
+
+class KernelStartError(RuntimeError):
+    """The kernel did not come up, even after a retry."""
+
+
+def shutdown(km: TrackedKernelManager) -> None:
+    km.close_clients()
+    with contextlib.suppress(Exception):  # a kernel that is already gone needs no shutdown
+        if run_sync(km.is_alive)():
+            run_sync(km.shutdown_kernel)(now=True)
+    with contextlib.suppress(Exception):
+        run_sync(km.cleanup_resources)()
+
+
+@contextlib.contextmanager
+def started_kernel(
+    kernel_name: str, workdir: Path, env: Mapping[str, str], kernels: RunningKernels
+) -> Iterator[TrackedKernelManager | None]:
+    """A started, ready kernel (None when the run is stopping); always shut down afterwards."""
+    errors: list[str] = []
+    km: TrackedKernelManager | None = None
+    with (workdir / "kernel.log").open("ab") as log:
+        for _attempt in range(KERNEL_START_ATTEMPTS):
+            km = TrackedKernelManager(kernel_name=kernel_name)
+            try:
+                run_sync(km.start_kernel)(
+                    extra_arguments=[NO_HISTORY],
+                    env=dict(env),
+                    cwd=str(workdir),
+                    stdout=log,
+                    stderr=log,
+                )
+                if not kernels.add(km):
+                    shutdown(km)
+                    km = None
+                    break
+                client = km.client()
+                client.start_channels()
+                try:
+                    run_sync(client.wait_for_ready)(timeout=KERNEL_START_TIMEOUT_S)
+                finally:
+                    client.stop_channels()
+                break
+            except Exception as exc:  # any start failure earns one retry, then a clear error
+                errors.append(f"{type(exc).__name__}: {exc}")
+                kernels.discard(km)
+                shutdown(km)
+                km = None
+                if kernels.stopping.is_set():
+                    break
+        if km is None and errors and not kernels.stopping.is_set():
+            raise KernelStartError(
+                f"the {kernel_name} kernel failed to start {len(errors)} times: {errors[-1]}"
+            )
+    try:
+        yield km
+    finally:
+        if km is not None:
+            kernels.discard(km)
+            shutdown(km)
+
+
+def exit_status(km: AsyncKernelManager) -> str:
+    """How the kernel process ended, e.g. "killed by signal SIGKILL" or "exit status 1"."""
+    process = getattr(km.provisioner, "process", None)
+    code = process.poll() if process is not None else None
+    if code is None:
+        return "exit status unknown"
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by signal {signal.Signals(-code).name}"
+    return f"exit status {code}"

@@ -1,0 +1,168 @@
+"""The three files of one report: the executed notebook, its HTML page and its headline JSON.
+
+Each is written to a temporary file in its folder and renamed over the old one, so a reader
+never sees a half-written report.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+
+from salesops.report.execute import Outcome, headline_of, title_of
+from salesops.report.files import atomic_write_text
+from salesops.report.grid import Job, contained_path
+from salesops.report.render import FailureInfo, PageInfo, render_report
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """Where one report's files go: ``<out>/<quarter>/<team-slug>/<analysis>.{ipynb,html,json}``."""
+
+    folder: Path
+    notebook: Path
+    page: Path
+    headline: Path
+
+    @classmethod
+    def of(cls, out_dir: Path, job: Job) -> ReportFiles:
+        folder = contained_path(out_dir, job.quarter, job.team_slug)
+        return cls(
+            folder=folder,
+            notebook=contained_path(folder, f"{job.analysis}.ipynb"),
+            page=contained_path(folder, f"{job.analysis}.html"),
+            headline=contained_path(folder, f"{job.analysis}.json"),
+        )
+
+    def all_exist(self) -> bool:
+        return self.notebook.is_file() and self.page.is_file() and self.headline.is_file()
+
+    def relative_to(self, base: Path) -> dict[str, str]:
+        return {
+            kind: path.relative_to(base).as_posix()
+            for kind, path in (
+                ("notebook", self.notebook),
+                ("page", self.page),
+                ("headline", self.headline),
+            )
+        }
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every page of the run shares: when it was made, the data's as-of date, provenance."""
+
+    generated_at: str
+    data_as_of: str
+    provenance: dict[str, str]
+
+
+def hide_source(nb: NotebookNode, source: str, label: str) -> None:
+    """Replace the source as given (a URL may hold a password) by its redacted ``label`` where
+    papermill recorded it: the injected parameters cell and the notebook's metadata."""
+    if source == label:
+        return
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = cell.source.replace(source, label)
+    parameters = nb.metadata.get("papermill", {}).get("parameters") or {}
+    if parameters.get("source") == source:
+        parameters["source"] = label
+
+
+def report_title(job: Job, outcome: Outcome) -> str:
+    """The notebook's first ``#`` heading, else the analysis name in words."""
+    return title_of(outcome.nb) or job.analysis.replace("_", " ").capitalize()
+
+
+def failure_info(outcome: Outcome) -> FailureInfo | None:
+    if outcome.kind is None:
+        return None
+    return FailureInfo(
+        section=outcome.section,
+        ename=outcome.ename,
+        evalue=outcome.evalue,
+        traceback=outcome.traceback,
+        kind=outcome.kind,
+    )
+
+
+def error_summary(outcome: Outcome) -> dict[str, Any] | None:
+    """The failure as recorded in the manifest and the headline JSON."""
+    if outcome.kind is None:
+        return None
+    return {
+        "kind": outcome.kind,
+        "section": outcome.section,
+        "cell_index": outcome.cell_index,
+        "ename": outcome.ename,
+        "evalue": outcome.evalue,
+        "message": outcome.summary,
+    }
+
+
+def headline_document(job: Job, outcome: Outcome) -> dict[str, Any]:
+    """``<analysis>.json``: analysis, team, quarter, status, the headline metrics, the cards.
+
+    Metrics come from the last headline output the notebook displayed; a failed run carries the
+    error summary instead. The run's own keys win over a metric of the same name.
+    """
+    fixed: dict[str, Any] = {
+        "analysis": job.analysis,
+        "team": job.team,
+        "quarter": job.quarter,
+        "status": outcome.status,
+    }
+    if outcome.kind is not None:
+        return {**fixed, "error": error_summary(outcome), "cards": []}
+    headline = headline_of(outcome.nb) or {}
+    metrics = headline.get("metrics") or {}
+    extra = {key: value for key, value in metrics.items() if key not in fixed and key != "cards"}
+    return {**fixed, **extra, "cards": list(headline.get("cards") or [])}
+
+
+def _page(job: Job, outcome: Outcome, context: PageContext, title: str) -> str:
+    info = PageInfo(
+        title=title,
+        analysis=job.analysis,
+        team=job.team,
+        quarter=job.quarter,
+        data_as_of=context.data_as_of,
+        generated_at=context.generated_at,
+        provenance={**context.provenance, "Notebook": job.notebook.name},
+        status=outcome.status,
+        failure=failure_info(outcome),
+        notebook_href=f"{job.analysis}.ipynb",
+        headline=headline_of(outcome.nb) if outcome.kind is None else None,
+    )
+    return render_report(outcome.nb, info)
+
+
+def write_report(files: ReportFiles, job: Job, outcome: Outcome, context: PageContext) -> Outcome:
+    """Render and write the report's three files; returns the outcome as finally recorded.
+
+    A page that fails to render turns the run into an ``error`` in section "Rendering the page"
+    and gets a failure page instead. OSError from writing propagates to the caller.
+    """
+    title = report_title(job, outcome)
+    try:
+        page = _page(job, outcome, context, title)
+    except Exception as exc:  # a rendering bug fails this report only, with a failure page
+        outcome = Outcome(
+            nb=outcome.nb,
+            kind="error",
+            section="Rendering the page",
+            ename=type(exc).__name__,
+            evalue=str(exc),
+        )
+        page = _page(job, outcome, context, title)
+    atomic_write_text(files.notebook, nbformat.writes(outcome.nb))
+    atomic_write_text(files.page, page)
+    document = headline_document(job, outcome)
+    atomic_write_text(files.headline, json.dumps(document, indent=2, default=str) + "\n")
+    return outcome

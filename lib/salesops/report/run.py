@@ -1,0 +1,393 @@
+"""``salesops run``: check the grid, run the reports several at once, write index and manifest.
+
+Everything is checked before the first kernel starts (``salesops.report.plan``); bad input
+raises a SalesopsError. Reports then run on a thread pool: each thread only waits on its own
+kernel process, so threads cost nothing, share the progress stream and let the main thread kill
+every kernel when the run is interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from salesops import config
+from salesops.errors import SalesopsError
+from salesops.report import grid
+from salesops.report.execute import Outcome, execute_job
+from salesops.report.files import atomic_write_text
+from salesops.report.grid import Job
+from salesops.report.kernels import RunningKernels, kernel_environment
+from salesops.report.manifest import (
+    MANIFEST_NAME,
+    RunRecord,
+    cache_key,
+    code_fingerprint,
+    previous_runs,
+    reusable_records,
+    software_versions,
+    write_manifest,
+)
+from salesops.report.outputs import (
+    PageContext,
+    ReportFiles,
+    error_summary,
+    hide_source,
+    report_title,
+    write_report,
+)
+from salesops.report.plan import RunPlan, RunRequest, plan_run
+from salesops.report.progress import Progress
+from salesops.report.site import IndexEntry, render_index
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+@dataclass
+class RunSummary:
+    """How the run went: one record per report, the exit code (0 all ok, 1 some failed) and why."""
+
+    records: list[RunRecord]
+    exit_code: int
+    reason: str
+    out_dir: Path
+    index_pages: list[Path]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Within the block, SIGTERM stops the run the way Ctrl-C does (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _papermill_quiet() -> Iterator[None]:
+    """papermill logs each timeout and dead kernel; the run reports them in its own words."""
+    logger = logging.getLogger("papermill")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+class _Runner:
+    """Executes a plan: reuse what is unchanged, run the rest, write index and manifests."""
+
+    def __init__(self, plan: RunPlan, request: RunRequest) -> None:
+        self.plan = plan
+        self.force = request.force
+        self.generated_at = _now()
+        self.kernels = RunningKernels()
+        self.env = kernel_environment(config.ROOT)
+        self.progress = Progress(request.progress or sys.stderr, total=len(plan.jobs))
+        self.versions = software_versions(config.ROOT)
+        self.code = code_fingerprint()
+        self.fingerprint = plan.crm.fingerprint()
+        self.as_of = plan.crm.as_of().isoformat()
+        manifests = {
+            q.label: grid.contained_path(plan.out_dir, q.label, MANIFEST_NAME)
+            for q in plan.quarters
+        }
+        self.previous = {label: reusable_records(path) for label, path in manifests.items()}
+        self.earlier = self._earlier_records(manifests)
+        self.context = PageContext(
+            generated_at=self.generated_at,
+            data_as_of=self.as_of,
+            provenance=self._provenance(),
+        )
+
+    def _earlier_records(self, manifests: dict[str, Path]) -> list[RunRecord]:
+        """Reports of earlier runs outside this grid whose files are still there: a run for one
+        team keeps the other teams in the quarter's index and manifest."""
+        in_grid = {(job.quarter, job.team, job.analysis) for job in self.plan.jobs}
+        earlier = []
+        for label, path in manifests.items():
+            for entry in previous_runs(path):
+                try:
+                    record = RunRecord.from_dict(entry)
+                    files = [grid.contained_path(path.parent, f) for f in record.files.values()]
+                except (TypeError, AttributeError, SalesopsError):
+                    continue
+                linked = {"page", "headline"} <= record.files.keys()
+                intact = linked and all(f.is_file() for f in files)
+                if record.quarter == label and record.key not in in_grid and intact:
+                    earlier.append(record)
+        return earlier
+
+    def _provenance(self) -> dict[str, str]:
+        rows = {
+            "Source": self.plan.crm.label,
+            "Data fingerprint": self.fingerprint,
+            "Data as of": self.as_of,
+            "salesops": self.versions["salesops"] or "",
+            "Git revision": self.versions["git_revision"] or "none",
+            "papermill": self.versions["papermill"] or "",
+            "nbconvert": self.versions["nbconvert"] or "",
+        }
+        return {key: str(value) for key, value in rows.items()}
+
+    def _manifest_parameters(self, job: Job) -> dict[str, Any]:
+        """The job's parameters with the source as its redacted label (never a password)."""
+        return {**job.parameters, "source": self.plan.crm.label}
+
+    def _record(self, job: Job, key: str, **fields: Any) -> RunRecord:
+        files = ReportFiles.of(self.plan.out_dir, job)
+        return RunRecord(
+            quarter=job.quarter,
+            team=job.team,
+            team_slug=job.team_slug,
+            analysis=job.analysis,
+            parameters=self._manifest_parameters(job),
+            cache_key=key,
+            files=files.relative_to(grid.contained_path(self.plan.out_dir, job.quarter)),
+            **fields,
+        )
+
+    def reusable(self, job: Job, key: str) -> RunRecord | None:
+        """The previous successful record of ``job`` when nothing it depends on has changed."""
+        previous = self.previous[job.quarter].get((job.quarter, job.team, job.analysis))
+        if self.force or not previous or previous.get("cache_key") != key:
+            return None
+        if not ReportFiles.of(self.plan.out_dir, job).all_exist():
+            return None
+        return self._record(
+            job,
+            key,
+            title=previous.get("title", ""),
+            status="ok",
+            duration_s=previous.get("duration_s", 0.0),
+            started=previous.get("started"),
+            finished=previous.get("finished"),
+            reused=True,
+        )
+
+    def run_one(self, job: Job, key: str) -> RunRecord:
+        """Execute and write one report; every failure is recorded, none escapes."""
+        if self.kernels.stopping.is_set():
+            return self.interrupted(job, key)
+        started, clock = _now(), time.monotonic()
+        self.progress.started(job)
+        try:
+            outcome = execute_job(
+                job, cell_timeout=self.plan.cell_timeout, env=self.env, kernels=self.kernels
+            )
+        except Exception as exc:  # e.g. the notebook vanished mid-run: this report fails alone
+            outcome = Outcome(
+                nb=nbformat.v4.new_notebook(),
+                kind="error",
+                section="Running the notebook",
+                ename=type(exc).__name__,
+                evalue=str(exc),
+            )
+        if outcome.kind != "interrupted":
+            hide_source(outcome.nb, job.parameters["source"], self.plan.crm.label)
+            files = ReportFiles.of(self.plan.out_dir, job)
+            try:
+                outcome = write_report(files, job, outcome, self.context)
+            except OSError as exc:
+                outcome = Outcome(
+                    nb=outcome.nb,
+                    kind="write_failed",
+                    section="Writing the report",
+                    ename=type(exc).__name__,
+                    evalue=f"could not write {files.folder}: {exc.strerror or exc}",
+                )
+            except Exception as exc:  # keep going when one report fails
+                outcome = Outcome(
+                    nb=outcome.nb,
+                    kind="error",
+                    section="Writing the report",
+                    ename=type(exc).__name__,
+                    evalue=str(exc),
+                )
+        record = self._record(
+            job,
+            key,
+            title=report_title(job, outcome),
+            status="interrupted" if outcome.kind == "interrupted" else outcome.status,
+            duration_s=round(time.monotonic() - clock, 2),
+            started=started,
+            finished=_now(),
+            error=error_summary(outcome),
+        )
+        if record.status == "interrupted":
+            record.kept = self.previous[job.quarter].get(record.key)
+        self.progress.finished(record)
+        return record
+
+    def interrupted(self, job: Job, key: str) -> RunRecord:
+        """The record of a report the interruption kept from running."""
+        record = self._record(job, key, title="", status="interrupted")
+        record.kept = self.previous[job.quarter].get(record.key)
+        return record
+
+    def execute(self) -> list[RunRecord]:
+        """Every job's record, in grid order; KeyboardInterrupt after recording an interruption."""
+        keyed = [
+            (job, cache_key(job.notebook, self.code, job.parameters, self.fingerprint))
+            for job in self.plan.jobs
+        ]
+        done: dict[tuple[str, str, str], RunRecord] = {}
+        pending: list[tuple[Job, str]] = []
+        for job, key in keyed:
+            reused = self.reusable(job, key)
+            if reused:
+                done[reused.key] = reused
+                self.progress.reused(reused)
+            else:
+                pending.append((job, key))
+        pool = ThreadPoolExecutor(max_workers=self.plan.workers, thread_name_prefix="report")
+        futures: list[Future[RunRecord]] = []
+        try:
+            futures = [pool.submit(self.run_one, job, key) for job, key in pending]
+            for future in as_completed(futures):
+                record = future.result()
+                done[record.key] = record
+        except KeyboardInterrupt:
+            self.progress.note("interrupted: stopping the kernels in flight")
+            self.kernels.stop_all()
+            pool.shutdown(wait=False, cancel_futures=True)
+            wait(futures)
+            for future in futures:
+                if not future.cancelled() and future.exception() is None:
+                    record = future.result()
+                    done[record.key] = record
+            self.write_manifests(self._in_order(done, keyed), status="interrupted", exit_code=None)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return self._in_order(done, keyed)
+
+    def _in_order(
+        self, done: dict[tuple[str, str, str], RunRecord], keyed: list[tuple[Job, str]]
+    ) -> list[RunRecord]:
+        """Records in grid order; a job with none was kept from running by an interruption."""
+        return [
+            done.get((job.quarter, job.team, job.analysis)) or self.interrupted(job, key)
+            for job, key in keyed
+        ]
+
+    def write_manifests(
+        self, records: list[RunRecord], *, status: str, exit_code: int | None
+    ) -> None:
+        for quarter in self.plan.quarters:
+            write_manifest(
+                grid.contained_path(self.plan.out_dir, quarter.label, MANIFEST_NAME),
+                quarter=quarter.label,
+                status=status,
+                exit_code=exit_code,
+                generated_at=self.generated_at,
+                versions=self.versions,
+                data={
+                    "source": self.plan.crm.label,
+                    "fingerprint": self.fingerprint,
+                    "as_of": self.as_of,
+                },
+                code=self.code,
+                records=[r for r in [*records, *self.earlier] if r.quarter == quarter.label],
+            )
+
+    def write_indexes(self, records: list[RunRecord]) -> list[Path]:
+        """``<out>/<quarter>/index.html`` for each quarter, linking every team x analysis."""
+        pages = []
+        for quarter in self.plan.quarters:
+            folder = grid.contained_path(self.plan.out_dir, quarter.label)
+            previous = quarter.previous()
+            has_previous = grid.contained_path(self.plan.out_dir, previous.label, "index.html")
+            entries = [
+                self._index_entry(record, folder)
+                for record in [*records, *self.earlier]
+                if record.quarter == quarter.label
+            ]
+            page = render_index(
+                quarter.label,
+                entries,
+                f"../{previous.label}/index.html" if has_previous.is_file() else None,
+                self.generated_at,
+                data_as_of=self.as_of,
+                provenance=self.context.provenance,
+            )
+            path = folder / "index.html"
+            atomic_write_text(path, page)
+            pages.append(path)
+        return pages
+
+    @staticmethod
+    def _index_entry(record: RunRecord, folder: Path) -> IndexEntry:
+        headline = _read_json(folder / record.files["headline"])
+        return IndexEntry(
+            team=record.team,
+            team_slug=record.team_slug,
+            analysis=record.analysis,
+            title=record.title or record.analysis,
+            status=record.status,
+            href=record.files["page"],
+            cards=list(headline.get("cards") or []) if record.status == "ok" else [],
+            error=(record.error or {}).get("message"),
+            reused=record.reused,
+        )
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def run_reports(request: RunRequest) -> RunSummary:
+    """Render every report of the request; see the module docstring for the guarantees."""
+    plan = plan_run(request)
+    runner = _Runner(plan, request)
+    quarters = ", ".join(q.label for q in plan.quarters)
+    runner.progress.note(
+        f"salesops run: {len(plan.jobs)} reports for {quarters} from {plan.crm.label}, "
+        f"{plan.workers} at once, into {plan.out_dir}"
+    )
+    with _sigterm_interrupts(), _papermill_quiet():
+        records = runner.execute()
+    failed = [r for r in records if r.status != "ok"]
+    reused = sum(r.reused for r in records)
+    if failed:
+        exit_code, reason = EXIT_FAILED, f"{len(failed)} of {len(records)} reports failed"
+    else:
+        exit_code, reason = EXIT_OK, f"all {len(records)} reports ok ({reused} reused)"
+    pages = runner.write_indexes(records)
+    runner.write_manifests(records, status="complete", exit_code=exit_code)
+    runner.progress.summary(records, exit_code, reason)
+    for page in pages:
+        runner.progress.note(f"index: {page}")
+    return RunSummary(
+        records=records, exit_code=exit_code, reason=reason, out_dir=plan.out_dir, index_pages=pages
+    )

@@ -1,0 +1,164 @@
+"""A tiny CRM that meets the contract, as pandas frames, and a loader into an in-memory DuckDB.
+
+Three reps in two teams; four stages (two open, won, lost); four deals: o1 won, o2 lost,
+o3 and o4 open. Every optional table is present and consistent with the required ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import ibis
+import pandas as pd
+import pytest
+
+Frames = dict[str, pd.DataFrame]
+Load = Callable[[Frames], dict[str, ibis.Table]]
+
+
+def _ts(*values: str | None) -> pd.Series:
+    return pd.Series(pd.to_datetime(list(values)), dtype="datetime64[us]")
+
+
+def valid_frames() -> Frames:
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["r1", "r2", "r3"],
+            "rep_name": ["Ana", "Ben", "Cy"],
+            "team": ["East", "East", "West"],
+            "manager": ["Mo", "Mo", None],
+            "region": ["EMEA", "EMEA", "AMER"],
+            "role": ["AE", "AE", "AE"],
+            "hire_date": [date(2024, 1, 8), date(2024, 3, 4), date(2025, 2, 3)],
+            "end_date": [None, None, date(2026, 8, 31)],
+        }
+    )
+    opportunities = pd.DataFrame(
+        {
+            "opportunity_id": ["o1", "o2", "o3", "o4"],
+            "rep_id": ["r1", "r2", "r3", "r1"],
+            "account_id": ["a1", "a2", None, "a1"],
+            "created_at": _ts(
+                "2026-07-01 09:00", "2026-07-02 10:00", "2026-08-03 11:00", "2026-09-20 12:00"
+            ),
+            "close_date": [
+                date(2026, 8, 14),
+                date(2026, 9, 1),
+                date(2026, 11, 30),
+                date(2026, 12, 15),
+            ],
+            "stage": ["Won", "Lost", "Proposal", "Prospect"],
+            "is_closed": [True, True, False, False],
+            "is_won": [True, False, False, False],
+            "amount": [12000.0, 8000.0, 5000.0, 3000.0],
+            "currency": ["USD", "USD", "EUR", "USD"],
+            "forecast_category": ["closed", "omitted", "best_case", "pipeline"],
+            "source": ["inbound", "outbound", "partner", "inbound"],
+            "segment": ["SMB", "SMB", "MM", "SMB"],
+            "product": ["Core", "Core", "Plus", "Core"],
+        }
+    )
+    stages = pd.DataFrame(
+        {
+            "stage": ["Prospect", "Proposal", "Won", "Lost"],
+            "sort_order": pd.array([1, 2, 3, 4], dtype="int64"),
+            "is_closed": [False, False, True, True],
+            "is_won": [False, False, True, False],
+            "probability": [0.1, 0.5, 1.0, 0.0],
+        }
+    )
+    stage_history = pd.DataFrame(
+        {
+            "opportunity_id": ["o1", "o1", "o1", "o2", "o2", "o3", "o3", "o4"],
+            "stage": [
+                "Prospect",
+                "Proposal",
+                "Won",
+                "Prospect",
+                "Lost",
+                "Prospect",
+                "Proposal",
+                "Prospect",
+            ],
+            "entered_at": _ts(
+                "2026-07-01 09:00",
+                "2026-07-20 09:00",
+                "2026-08-14 09:00",
+                "2026-07-02 10:00",
+                "2026-09-01 10:00",
+                "2026-08-03 11:00",
+                "2026-09-10 11:00",
+                "2026-09-20 12:00",
+            ),
+            "amount": [10000.0, 12000.0, 12000.0, 8000.0, 8000.0, 5000.0, 5000.0, 3000.0],
+            "close_date": [date(2026, 9, 30)] * 8,
+            "forecast_category": [
+                "pipeline",
+                "best_case",
+                "closed",
+                "pipeline",
+                "omitted",
+                "pipeline",
+                "best_case",
+                "pipeline",
+            ],
+        }
+    )
+    leads = pd.DataFrame(
+        {
+            "lead_id": ["l1", "l2"],
+            "created_at": _ts("2026-06-20 08:00", "2026-09-25 08:00"),
+            "source": ["webinar", None],
+            "rep_id": ["r1", None],
+            "status": ["converted", "open"],
+            "converted_at": _ts("2026-07-01 09:00", None),
+            "opportunity_id": ["o1", None],
+        }
+    )
+    quotas = pd.DataFrame(
+        {
+            "rep_id": ["r1", "r2", "r3"],
+            "quarter_start": [date(2026, 7, 1)] * 3,
+            "quota": [20000.0, 15000.0, 10000.0],
+        }
+    )
+    forecast_submissions = pd.DataFrame(
+        {
+            "rep_id": ["r1", "r1", "r2"],
+            "quarter_start": [date(2026, 7, 1)] * 3,
+            "submitted_at": _ts("2026-07-06 17:00", "2026-07-06 17:00", "2026-07-07 17:00"),
+            "category": ["commit", "best_case", "pipeline"],
+            "amount": [10000.0, 15000.0, 8000.0],
+        }
+    )
+    fx_rates = pd.DataFrame(
+        {"currency": ["USD", "EUR"], "rate": [1.0, 1.1], "valid_from": [None, date(2026, 1, 1)]}
+    )
+    return {
+        "reps": reps,
+        "opportunities": opportunities,
+        "stages": stages,
+        "stage_history": stage_history,
+        "leads": leads,
+        "quotas": quotas,
+        "forecast_submissions": forecast_submissions,
+        "fx_rates": fx_rates,
+    }
+
+
+@pytest.fixture
+def frames() -> Frames:
+    """A fresh copy of the valid tiny CRM for each test to break."""
+    return valid_frames()
+
+
+@pytest.fixture
+def load() -> Load:
+    """Write frames into a fresh in-memory DuckDB and return its tables by name."""
+    con = ibis.duckdb.connect()
+
+    def load_frames(frames: Frames) -> dict[str, ibis.Table]:
+        return {name: con.create_table(name, df, overwrite=True) for name, df in frames.items()}
+
+    return load_frames

@@ -1,0 +1,282 @@
+"""The data contract: each rule rejects a hand-broken copy of the tiny CRM in conftest, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import ibis
+import pandas as pd
+import pytest
+from salesops.data import contract, demo
+from salesops.errors import ContractError, ContractProblem
+
+Frames = dict[str, pd.DataFrame]
+Load = Callable[[Frames], dict[str, ibis.Table]]
+
+
+def _set(table: str, row: int, column: str, value: object) -> Callable[[Frames], None]:
+    def breaks(frames: Frames) -> None:
+        frames[table].loc[row, column] = value
+
+    return breaks
+
+
+def _append_copy(table: str, row: int) -> Callable[[Frames], None]:
+    def breaks(frames: Frames) -> None:
+        frame = frames[table]
+        frames[table] = pd.concat([frame, frame.iloc[[row]]], ignore_index=True)
+
+    return breaks
+
+
+# (how the tiny CRM is broken, the one problem expected). Rows are 0-based positions in conftest.
+BROKEN = {
+    "duplicate rep id": (
+        _append_copy("reps", 2),  # r3 twice
+        ContractProblem("reps", "rep_id", "duplicate values", 2, ["r3"]),
+    ),
+    "rep without team": (
+        _set("reps", 2, "team", None),
+        ContractProblem("reps", "team", "missing values", 1, ["r3"]),
+    ),
+    "negative deal amount": (
+        _set("opportunities", 1, "amount", -1.0),
+        ContractProblem("opportunities", "amount", "must be >= 0", 1, ["o2"]),
+    ),
+    "deal in a stage the stages table lacks": (
+        _set("opportunities", 2, "stage", "Negotiation"),
+        ContractProblem("opportunities", "stage", "not found in stages.stage", 1, ["o3"]),
+    ),
+    "deal owned by an unknown rep": (
+        _set("opportunities", 3, "rep_id", "r9"),
+        ContractProblem("opportunities", "rep_id", "not found in reps.rep_id", 1, ["o4"]),
+    ),
+    "closed deal that closes the day before it was created": (
+        _set("opportunities", 0, "close_date", date(2026, 6, 30)),  # o1 created 2026-07-01
+        ContractProblem(
+            "opportunities",
+            "close_date",
+            "closed deal has close_date before its created_at date",
+            1,
+            ["o1"],
+        ),
+    ),
+    "open deal marked won": (
+        _set("opportunities", 2, "is_won", True),
+        ContractProblem("opportunities", "is_won", "won but not closed", 1, ["o3"]),
+    ),
+    "two stages with one sort order": (
+        _set("stages", 3, "sort_order", 3),  # Lost takes Won's place
+        ContractProblem("stages", "sort_order", "duplicate values", 2, ["Lost", "Won"]),
+    ),
+    "stage probability above one": (
+        _set("stages", 1, "probability", 1.5),
+        ContractProblem("stages", "probability", "must be between 0 and 1", 1, ["Proposal"]),
+    ),
+    "history entry in an unknown stage": (
+        _set("stage_history", 1, "stage", "Qualify"),  # no id: the value is the example
+        ContractProblem("stage_history", "stage", "not found in stages.stage", 1, ["Qualify"]),
+    ),
+    "history of an unknown deal": (
+        _set("stage_history", 7, "opportunity_id", "o9"),
+        ContractProblem(
+            "stage_history",
+            "opportunity_id",
+            "not found in opportunities.opportunity_id",
+            1,
+            ["o9"],
+        ),
+    ),
+    "history entry without a time": (
+        _set("stage_history", 7, "entered_at", pd.NaT),  # no id: the row's deal names it
+        ContractProblem("stage_history", "entered_at", "missing values", 1, ["o4"]),
+    ),
+    "lead without status": (
+        _set("leads", 1, "status", None),
+        ContractProblem("leads", "status", "missing values", 1, ["l2"]),
+    ),
+    "lead converted before it was created": (
+        _set("leads", 0, "converted_at", pd.Timestamp("2026-06-19 08:00")),  # created 06-20
+        ContractProblem("leads", "converted_at", "converted_at before created_at", 1, ["l1"]),
+    ),
+    "lead of an unknown rep": (
+        _set("leads", 1, "rep_id", "r9"),  # a lead without rep is fine, an unknown one is not
+        ContractProblem("leads", "rep_id", "not found in reps.rep_id", 1, ["l2"]),
+    ),
+    "negative quota": (
+        _set("quotas", 2, "quota", -5.0),
+        ContractProblem("quotas", "quota", "must be >= 0", 1, ["-5.0"]),
+    ),
+    "quota of an unknown rep": (
+        _set("quotas", 2, "rep_id", "r9"),
+        ContractProblem("quotas", "rep_id", "not found in reps.rep_id", 1, ["r9"]),
+    ),
+    "two quotas for one rep and quarter": (
+        _append_copy("quotas", 0),
+        ContractProblem("quotas", None, "duplicate rep_id and quarter_start", 2, ["r1 2026-07-01"]),
+    ),
+    "forecast call in an unknown category": (
+        _set("forecast_submissions", 2, "category", "upside"),
+        ContractProblem(
+            "forecast_submissions",
+            "category",
+            "must be one of commit, best_case, pipeline",
+            1,
+            ["upside"],
+        ),
+    ),
+    "forecast call of an unknown rep": (
+        _set("forecast_submissions", 2, "rep_id", "r9"),
+        ContractProblem("forecast_submissions", "rep_id", "not found in reps.rep_id", 1, ["r9"]),
+    ),
+    "negative forecast call": (
+        _set("forecast_submissions", 0, "amount", -10.0),
+        ContractProblem("forecast_submissions", "amount", "must be >= 0", 1, ["-10.0"]),
+    ),
+    "negative fx rate": (
+        _set("fx_rates", 1, "rate", -1.1),
+        ContractProblem("fx_rates", "rate", "must be >= 0", 1, ["-1.1"]),
+    ),
+}
+
+
+def test_the_valid_tiny_crm_has_no_problems(frames: Frames, load: Load) -> None:
+    assert contract.check(load(frames)) == []
+
+
+@pytest.mark.parametrize("case", list(BROKEN), ids=list(BROKEN))
+def test_each_rule_rejects_its_broken_table_by_table_column_rule_and_example(
+    case: str, frames: Frames, load: Load
+) -> None:
+    breaks, expected = BROKEN[case]
+    breaks(frames)
+    problems = contract.check(load(frames))
+    assert problems == [expected]
+    message = str(problems[0])
+    assert message.startswith(f"{expected.table}.{expected.column or ''}".rstrip("."))
+    assert expected.rule in message and repr(expected.examples[0]) in message
+
+
+def test_closing_on_the_creation_day_or_an_open_deal_expected_before_creation_is_fine(
+    frames: Frames, load: Load
+) -> None:
+    # o2 (closed) was created 2026-07-02 10:00 and closes that same day: allowed.
+    # o4 (open) expects to close before its creation date: an expectation, not a broken fact.
+    frames["opportunities"].loc[1, "close_date"] = date(2026, 7, 2)
+    frames["opportunities"].loc[3, "close_date"] = date(2026, 9, 1)
+    assert contract.check(load(frames)) == []
+
+
+def test_missing_required_tables_and_columns_are_problems_missing_optional_tables_are_not(
+    frames: Frames, load: Load
+) -> None:
+    del frames["stages"], frames["quotas"], frames["leads"]
+    frames["reps"] = frames["reps"].drop(columns=["region"])
+    problems = contract.check(load(frames))
+    # The rules that need stages (deal and history stages known) are skipped, not failed.
+    assert problems == [
+        ContractProblem("reps", "region", "missing column", 0),
+        ContractProblem("stages", None, "missing required table", 0),
+    ]
+    assert str(problems[1]) == "stages: missing required table"
+
+
+def test_every_broken_rule_is_reported_at_once(frames: Frames, load: Load) -> None:
+    for name in (
+        "negative deal amount",
+        "lead without status",
+        "two quotas for one rep and quarter",
+    ):
+        BROKEN[name][0](frames)
+    del frames["stages"]
+    problems = contract.check(load(frames))
+    error = ContractError(problems, source="tiny.duckdb")
+    assert [(p.table, p.column) for p in error.problems] == [
+        ("opportunities", "amount"),
+        ("stages", None),
+        ("leads", "status"),
+        ("quotas", None),
+    ]
+    text = str(error)
+    assert text.startswith("4 data contract problems in tiny.duckdb:")
+    assert "opportunities.amount: must be >= 0: 1 row (e.g. 'o2')" in text
+
+
+def test_examples_are_capped_at_five_sorted_ids_while_rows_count_all(
+    frames: Frames, load: Load
+) -> None:
+    # Seven extra deals o5..o11 with negative amounts: 7 rows, first five ids in sorted order.
+    extra = pd.concat([frames["opportunities"].iloc[[0]]] * 7, ignore_index=True)
+    extra["opportunity_id"] = [f"o{k}" for k in range(5, 12)]
+    extra["amount"] = -1.0
+    frames["opportunities"] = pd.concat([frames["opportunities"], extra], ignore_index=True)
+    (problem,) = contract.check(load(frames))
+    assert problem.rows == 7
+    assert problem.examples == ["o10", "o11", "o5", "o6", "o7"]
+
+
+def test_values_that_do_not_cast_are_problems_naming_the_rows_not_crashes(
+    frames: Frames, load: Load
+) -> None:
+    # Opportunities as a CSV reader may see them: every column text, two values unreadable.
+    text = frames["opportunities"].astype(str).replace({"None": None, "nan": None})
+    text.loc[1, "created_at"] = "last tuesday"  # o2
+    text.loc[2, "amount"] = "n/a"  # o3
+    text.loc[3, "is_closed"] = "maybe"  # o4
+    frames["opportunities"] = text
+    tables = load(frames)
+    problems = contract.check(tables)
+    assert problems == [
+        ContractProblem("opportunities", "created_at", "cannot be read as a timestamp", 1, ["o2"]),
+        ContractProblem("opportunities", "is_closed", "cannot be read as true/false", 1, ["o4"]),
+        ContractProblem("opportunities", "amount", "cannot be read as a number", 1, ["o3"]),
+    ]
+    conformed = contract.conform("opportunities", tables["opportunities"]).to_pandas()
+    assert conformed["amount"].tolist()[:2] == [12000.0, 8000.0]
+    assert pd.isna(conformed.loc[2, "amount"]) and pd.isna(conformed.loc[1, "created_at"])
+
+
+def test_conform_matches_names_case_insensitively_orders_casts_and_fills_absent_columns() -> None:
+    raw = ibis.memtable(
+        {
+            "Extra": [1],
+            "Probability": ["0.25"],
+            "IS_WON": [0],
+            "is_closed": ["true"],
+            "sort_order": [2.0],
+            "Stage": [7],
+        }
+    )
+    conformed = contract.conform("stages", raw)
+    assert conformed.schema() == ibis.schema(contract.TABLES["stages"].columns)
+    assert conformed.to_pandas().to_dict("records") == [
+        {"stage": "7", "sort_order": 2, "is_closed": True, "is_won": False, "probability": 0.25}
+    ]
+    reps = contract.conform("reps", ibis.memtable({"rep_id": ["r1"]}))
+    assert list(reps.columns) == list(contract.TABLES["reps"].columns)
+    assert reps.schema()["hire_date"].is_date() and reps.to_pandas().loc[0, "team"] is None
+
+
+def test_tables_split_into_required_and_optional_as_the_design_says() -> None:
+    assert contract.REQUIRED_TABLES == ("reps", "opportunities", "stages")
+    assert set(contract.OPTIONAL_TABLES) == {
+        "stage_history",
+        "leads",
+        "quotas",
+        "forecast_submissions",
+        "fx_rates",
+    }
+    for spec in contract.TABLES.values():
+        assert spec.required != bool(spec.enables)
+        for name, dtype in spec.columns.items():
+            if name.endswith("_at"):
+                assert dtype == ibis.dtype("timestamp")
+            if name.endswith("_date") or name == "quarter_start":
+                assert dtype == ibis.dtype("date")
+
+
+def test_the_demo_crm_meets_the_contract(load: Load) -> None:
+    tables = load(demo.generate())
+    assert set(tables) == set(contract.TABLES)
+    assert contract.check(tables) == []

@@ -1,0 +1,255 @@
+"""Sources: the tiny CRM of conftest written as CSV, Parquet and DuckDB reads back the same."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import ibis
+import pandas as pd
+import pytest
+from salesops import config
+from salesops.data import contract, demo, sources
+from salesops.errors import ContractError, ContractProblem, SourceError
+from salesops.periods import Quarter
+
+Frames = dict[str, pd.DataFrame]
+REQUIRED_ONLY = ("reps", "opportunities", "stages")
+
+
+def write_csv_folder(frames: Frames, folder: Path) -> Path:
+    """One CSV per table; stage_history gzipped and stages capitalised, as exports come."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = {"stage_history": "stage_history.csv.gz", "stages": "Stages.csv"}
+    for name, frame in frames.items():
+        frame.to_csv(folder / names.get(name, f"{name}.csv"), index=False)
+    return folder
+
+
+def write_parquet_folder(frames: Frames, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    return folder
+
+
+def write_duckdb(frames: Frames, path: Path) -> Path:
+    """A DuckDB file; the reps table is named ``Reps`` to show names match in any case."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = ibis.duckdb.connect(path)
+    for name, frame in frames.items():
+        con.create_table("Reps" if name == "reps" else name, frame)
+    con.disconnect()
+    return path
+
+
+def _sorted(table: ibis.Table) -> pd.DataFrame:
+    frame = table.to_pandas()
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+def test_csv_parquet_and_duckdb_sources_give_identical_contract_tables(
+    frames: Frames, tmp_path: Path
+) -> None:
+    opened = [
+        sources.open_crm(write_csv_folder(frames, tmp_path / "csv")),
+        sources.open_crm(write_parquet_folder(frames, tmp_path / "parquet")),
+        sources.open_crm(write_duckdb(frames, tmp_path / "crm.duckdb")),
+    ]
+    for crm in opened:
+        assert sorted(crm.tables) == sorted(contract.TABLES) and crm.missing == []
+        for name, table in crm.tables.items():
+            assert table.schema() == ibis.schema(contract.TABLES[name].columns)
+    first = opened[0]
+    for crm in opened[1:]:
+        for name in contract.TABLES:
+            pd.testing.assert_frame_equal(_sorted(crm.table(name)), _sorted(first.table(name)))
+    assert _sorted(first.table("reps"))["rep_id"].tolist() == ["r1", "r2", "r3"]
+
+
+def test_missing_optional_tables_are_listed_and_switch_sections_off_without_problems(
+    frames: Frames, tmp_path: Path
+) -> None:
+    required = {name: frames[name] for name in REQUIRED_ONLY}
+    crm = sources.open_crm(write_csv_folder(required, tmp_path), validate=True)
+    assert crm.missing == list(contract.OPTIONAL_TABLES)
+    assert crm.problems() == [] and not crm.has("quotas")
+    summary = crm.summary()
+    assert "opportunities                  4 rows" in summary
+    assert "quotas: quota attainment and coverage" in summary
+    assert "stage_history: stage conversion and time in stage" in summary
+    with pytest.raises(SourceError, match="has no quotas table"):
+        crm.table("quotas")
+
+
+def test_a_missing_required_table_is_a_problem_and_a_contract_error_when_validating(
+    frames: Frames, tmp_path: Path
+) -> None:
+    del frames["stages"]
+    folder = write_csv_folder(frames, tmp_path)
+    crm = sources.open_crm(folder)
+    assert ContractProblem("stages", None, "missing required table", 0) in crm.problems()
+    assert "Required tables not found: stages" in crm.summary()
+    with pytest.raises(ContractError) as raised:
+        sources.open_crm(folder, validate=True)
+    assert raised.value.source == str(folder)
+    assert "stages: missing required table" in str(raised.value)
+
+
+def test_unparsable_csv_dates_and_amounts_are_problems_naming_column_and_rows(
+    frames: Frames, tmp_path: Path
+) -> None:
+    deals = frames["opportunities"].astype({"close_date": object, "amount": object})
+    deals.loc[1, "close_date"] = "end of Q3"  # o2
+    deals.loc[[2, 3], "amount"] = "n/a"  # o3, o4
+    frames["opportunities"] = deals
+    crm = sources.open_crm(write_csv_folder(frames, tmp_path))
+    assert crm.problems() == [
+        ContractProblem("opportunities", "close_date", "cannot be read as a date", 1, ["o2"]),
+        ContractProblem("opportunities", "amount", "cannot be read as a number", 2, ["o3", "o4"]),
+    ]
+    amounts = _sorted(crm.table("opportunities"))["amount"]
+    assert amounts.tolist()[:2] == [12000.0, 8000.0] and amounts[2:].isna().all()
+
+
+def test_every_broken_rule_is_raised_in_one_contract_error(frames: Frames, tmp_path: Path) -> None:
+    frames["opportunities"].loc[0, "amount"] = -1.0  # o1
+    frames["leads"].loc[1, "status"] = None  # l2
+    frames["stages"].loc[3, "sort_order"] = 3  # Lost shares Won's order
+    with pytest.raises(ContractError) as raised:
+        sources.open_crm(write_duckdb(frames, tmp_path / "crm.duckdb"), validate=True)
+    assert [(p.table, p.column, p.rule) for p in raised.value.problems] == [
+        ("opportunities", "amount", "must be >= 0"),
+        ("stages", "sort_order", "duplicate values"),
+        ("leads", "status", "missing values"),
+    ]
+    assert str(raised.value).startswith("3 data contract problems in ")
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        (
+            "postgresql://ana:s3cr@t@db.example.com:5432/crm",
+            "postgresql://ana:***@db.example.com:5432/crm",
+        ),
+        (
+            "snowflake://ana@acct/db?warehouse=wh&password=s3cr@t&token=abc",
+            "snowflake://ana@acct/db?warehouse=wh&password=***&token=***",
+        ),
+        (
+            "trino://host/cat?client_secret=xyz;other=1",
+            "trino://host/cat?client_secret=***;other=1",
+        ),
+        ("data/demo.duckdb", "data/demo.duckdb"),
+    ],
+)
+def test_redact_hides_passwords_tokens_and_secrets(source: str, shown: str) -> None:
+    assert sources.redact(source) == shown
+
+
+def test_a_failed_connection_is_a_source_error_without_the_password() -> None:
+    with pytest.raises(SourceError) as raised:
+        sources.open_crm("postgresql://ana:s3cr3t@127.0.0.1:1/crm")
+    assert "postgresql://ana:***@127.0.0.1:1/crm" in str(raised.value)
+    assert "s3cr3t" not in str(raised.value) and raised.value.__cause__ is None
+
+
+@pytest.mark.parametrize("name", ["crm.duckdb", "exports"])
+def test_a_missing_file_or_folder_is_a_source_error_naming_the_path(
+    name: str, tmp_path: Path
+) -> None:
+    path = tmp_path / name
+    with pytest.raises(SourceError, match=f"{re.escape(str(path))} does not exist$"):
+        sources.connect(path)
+
+
+def test_a_missing_default_source_says_how_to_make_the_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(config, "DEFAULT_SOURCE", tmp_path / "data" / "demo.duckdb")
+    with pytest.raises(SourceError, match=r"demo\.duckdb does not exist.*`salesops demo`"):
+        sources.open_crm("")
+
+
+def test_unsupported_sources_and_presets_are_source_errors(frames: Frames, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("deals")
+    with pytest.raises(SourceError, match=r"notes\.txt is not a DuckDB file"):
+        sources.connect(tmp_path / "notes.txt")
+    write_csv_folder({"reps": frames["reps"]}, tmp_path / "both")
+    write_parquet_folder({"reps": frames["reps"]}, tmp_path / "both")
+    with pytest.raises(SourceError, match=r"two files for reps: reps\.csv and reps\.parquet"):
+        sources.connect(tmp_path / "both")
+    with pytest.raises(SourceError, match="unknown preset 'salesforce'; known presets: generic"):
+        sources.open_crm(tmp_path, preset="salesforce")
+
+
+def test_fingerprint_follows_content_not_path(frames: Frames, tmp_path: Path) -> None:
+    original = write_duckdb(frames, tmp_path / "a" / "crm.duckdb")
+    copy = tmp_path / "b" / "other-name.duckdb"
+    copy.parent.mkdir()
+    shutil.copyfile(original, copy)
+    csv = write_csv_folder(frames, tmp_path / "csv")
+    csv_copy = shutil.copytree(csv, tmp_path / "csv copy")
+
+    def fingerprints(*paths: Path | str) -> list[str]:
+        return [sources.open_crm(p).fingerprint() for p in paths]
+
+    url, url_copy = (f"duckdb://{p}?read_only=True" for p in (original, copy))
+    before = fingerprints(original, copy, csv, csv_copy, url, url_copy)
+    assert before[0] == before[1] and before[2] == before[3] and before[4] == before[5]
+    assert all(len(f) == 16 and int(f, 16) >= 0 for f in before)
+
+    con = ibis.duckdb.connect(original)
+    con.raw_sql("UPDATE opportunities SET amount = 12001 WHERE opportunity_id = 'o1'")
+    con.disconnect()
+    frames["reps"].loc[0, "rep_name"] = "Anna"
+    write_csv_folder(frames, csv)
+    after = fingerprints(original, copy, csv, csv_copy, url, url_copy)
+    assert after[0] != before[0] and after[1] == before[1]
+    assert after[2] != before[2] and after[3] == before[3]
+    assert after[4] != before[4] and after[5] == before[5]
+
+
+def test_as_of_is_the_latest_event_and_ignores_open_deals_expected_close_dates(
+    frames: Frames, tmp_path: Path
+) -> None:
+    # Events: lead l2 created 2026-09-25 is the latest; o4 (open) expects to close 2026-12-15.
+    crm = sources.open_crm(write_duckdb(frames, tmp_path / "crm.duckdb"))
+    assert crm.as_of() == date(2026, 9, 25)
+    assert crm.latest_quarter() == Quarter(2026, 2)  # 2026Q3 is not over on 09-25
+    # Fiscal years from February: 09-25 falls in FY2027 Q3 (Aug-Oct), so Q2 (May-Jul) is the last.
+    assert crm.latest_quarter(start_month=2) == Quarter(2027, 2, 2)
+    assert crm.teams() == ["East", "West"]
+    assert crm.row_counts() == {
+        "reps": 3,
+        "opportunities": 4,
+        "stages": 4,
+        "stage_history": 8,
+        "leads": 2,
+        "quotas": 3,
+        "forecast_submissions": 3,
+        "fx_rates": 2,
+    }
+
+
+def test_a_closed_deal_on_the_quarters_last_day_completes_the_quarter(
+    frames: Frames, tmp_path: Path
+) -> None:
+    frames["opportunities"].loc[1, "close_date"] = date(2026, 9, 30)  # o2, lost
+    crm = sources.open_crm(write_duckdb(frames, tmp_path / "crm.duckdb"))
+    assert crm.as_of() == date(2026, 9, 30) and crm.latest_quarter() == Quarter(2026, 3)
+
+
+def test_the_demo_file_opens_validated_with_2026q3_as_its_last_complete_quarter(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "demo.duckdb"
+    demo.write_demo(path)
+    crm = sources.open_crm(path, validate=True)
+    other_kernel = sources.open_crm(path)  # read-only: a second reader opens alongside
+    assert crm.missing == [] and crm.as_of() == date(2026, 9, 30)
+    assert crm.latest_quarter() == Quarter(2026, 3)
+    assert other_kernel.row_counts() == crm.row_counts()

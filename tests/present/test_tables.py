@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from salesops.present import table
+
+FRAME = pd.DataFrame(
+    {
+        "rep": ["Ann", None],
+        "won": [1_234_567.4, np.nan],
+        "win_rate": [0.314, 0.5],
+        "deals": [1234, 5],
+        "cycle": [41.6, 1],
+    }
+)
+FORMATS = {"won": "money", "win_rate": "percent", "deals": "count", "cycle": "days"}
+
+
+def _cells(markup: str) -> list[tuple[str, str]]:
+    return re.findall(r'<td class="(so-\w+)">(.*?)</td>', markup)
+
+
+def test_table_formats_each_column_and_reads_missing_as_n_a() -> None:
+    markup = table(FRAME, FORMATS)._repr_html_()
+    assert [text for _, text in _cells(markup)] == [
+        "Ann", "$1,234,567", "31%", "1,234", "42 days",
+        "n/a", "n/a", "50%", "5", "1 day",
+    ]  # fmt: skip
+
+
+def test_table_right_aligns_numbers_and_left_aligns_text() -> None:
+    markup = table(FRAME, FORMATS)._repr_html_()
+    assert [kind for kind, _ in _cells(markup)][:5] == ["so-text"] + ["so-num"] * 4
+    assert 'class="so-table"' in markup
+    assert ".so-table td.so-num,.so-table th.so-num{text-align:right" in markup
+
+
+def test_table_has_a_caption_and_a_plain_text_fallback() -> None:
+    result = table(FRAME, FORMATS, caption="Reps")
+    assert "<caption>Reps</caption>" in result._repr_html_()
+    plain = result._repr_mimebundle_()["text/plain"]
+    assert plain.splitlines()[0] == "Reps"
+    assert "$1,234,567" in plain
+
+
+def test_table_refuses_formats_for_missing_columns_or_unknown_kinds() -> None:
+    with pytest.raises(ValueError, match="lacks"):
+        table(FRAME, {"quota": "money"})
+    with pytest.raises(ValueError, match="unknown column formats"):
+        table(FRAME, {"won": "euros"})  # type: ignore[dict-item]
+
+
+def test_every_cell_header_and_caption_is_escaped(hostile: str, assert_inert) -> None:
+    frame = pd.DataFrame({hostile: [hostile], "won": [1.0]})
+    markup = table(frame, {"won": "money"}, caption=hostile)._repr_html_()
+    assert_inert(markup)
+    assert markup.count(hostile.replace("<", "&lt;").replace(">", "&gt;")) == 3

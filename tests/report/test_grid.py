@@ -1,0 +1,154 @@
+"""The run grid: analyses found by their parameters cell, safe slugs, checked parameters."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from salesops.errors import ParamsError
+from salesops.periods import Quarter
+from salesops.report import grid
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@pytest.mark.parametrize(
+    ("team", "slug"),
+    [
+        ("West Coast", "west-coast"),
+        ("Zürich Süd", "zurich-sud"),
+        ("Partners & Channel", "partners-channel"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("Sales/EMEA", "sales-emea"),
+        ("<script>alert('x')</script>", "script-alert-x-script"),
+        ("all", "all"),
+    ],
+)
+def test_slug_keeps_letters_digits_and_dashes(team: str, slug: str) -> None:
+    assert grid.slugify(team) == slug
+
+
+@pytest.mark.parametrize("team", ["", "日本営業", "../..", "   ", "🚀"])
+def test_slug_of_a_name_without_ascii_letters_is_a_short_hash(team: str) -> None:
+    slug = grid.slugify(team)
+    assert SLUG.match(slug) and slug.startswith("team-")
+    assert slug != grid.slugify(team + "x")
+
+
+def test_colliding_slugs_get_distinct_hash_suffixes_and_the_rollup_keeps_all() -> None:
+    teams = ["all", "West Coast", "west-coast", "West/Coast", "ALL", "SMB"]
+    slugs = grid.team_slugs(teams)
+    assert slugs["all"] == "all" and slugs["SMB"] == "smb"
+    assert len(set(slugs.values())) == len(teams)
+    assert all(SLUG.match(slug) for slug in slugs.values())
+    assert slugs["ALL"].startswith("all-")
+    assert all(slugs[t].startswith("west-coast-") for t in ("West Coast", "west-coast"))
+
+
+def test_contained_path_refuses_anything_outside_the_base(tmp_path: Path) -> None:
+    assert grid.contained_path(tmp_path, "2026Q3", "smb") == tmp_path.resolve() / "2026Q3" / "smb"
+    for parts in (("..", "elsewhere"), ("2026Q3", "../../x"), ("/etc/passwd",)):
+        with pytest.raises(ParamsError, match="outside the output folder"):
+            grid.contained_path(tmp_path, *parts)
+    (tmp_path / "link").symlink_to("/tmp")
+    with pytest.raises(ParamsError, match="outside the output folder"):
+        grid.contained_path(tmp_path, "link", "file.html")
+
+
+def test_a_notebook_with_a_parameters_cell_is_an_analysis(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "ok.ipynb", tmp_path / "funnel.ipynb")
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "scratch.ipynb")
+    assert list(grid.discover_analyses(tmp_path)) == ["funnel"]
+    shutil.copy(FIXTURES / "ok.ipynb", tmp_path / "churn.ipynb")
+    assert list(grid.discover_analyses(tmp_path)) == ["churn", "funnel"]
+
+
+def test_unknown_analysis_lists_the_known_ones(tmp_path: Path) -> None:
+    known = {"cohort": tmp_path / "cohort.ipynb", "funnel": tmp_path / "funnel.ipynb"}
+    assert list(grid.select_analyses(known, [])) == ["cohort", "funnel"]
+    assert list(grid.select_analyses(known, ["funnel"])) == ["funnel"]
+    with pytest.raises(ParamsError, match=r"unknown analysis 'funel' \(known analyses: cohort, f"):
+        grid.select_analyses(known, ["funel"])
+
+
+def test_quarters_are_checked_against_the_data() -> None:
+    latest, earliest = Quarter(2026, 3), Quarter(2023, 4)
+    picked = grid.resolve_quarters(["latest", "2026Q3", "2025q1"], latest=latest, earliest=earliest)
+    assert [q.label for q in picked] == ["2026Q3", "2025Q1"]
+    for label in ("2026Q4", "2023Q3"):
+        with pytest.raises(ParamsError, match=f"{label}.*from 2023Q4 to 2026Q3"):
+            grid.resolve_quarters([label], latest=latest, earliest=earliest)
+    with pytest.raises(ParamsError, match="not a label like 2026Q3"):
+        grid.resolve_quarters(["last"], latest=latest, earliest=earliest)
+
+
+def test_the_rollup_always_comes_first_and_unknown_teams_are_named() -> None:
+    known = ["East", "West"]
+    assert grid.resolve_teams([], known) == ["all", "East", "West"]
+    assert grid.resolve_teams(["all"], known) == ["all", "East", "West"]
+    assert grid.resolve_teams(["West"], known) == ["all", "West"]
+    with pytest.raises(ParamsError, match=r"unknown team 'North' \(teams in the data: East, W"):
+        grid.resolve_teams(["West", "North"], known)
+
+
+def test_values_must_have_the_declared_type() -> None:
+    declared = grid.declared_parameters(FIXTURES / "timeout.ipynb")
+    assert grid.parameter_problem("seconds", 2, declared["seconds"]) is None
+    assert grid.parameter_problem("seconds", 2.5, declared["seconds"]) is None
+    assert "declared float" in grid.parameter_problem("seconds", "2", declared["seconds"])
+    assert "declared float" in grid.parameter_problem("seconds", True, declared["seconds"])
+    untyped = {"inferred_type_name": "None", "default": "[1, 2]"}
+    assert grid.parameter_problem("weeks", [3], untyped) is None
+    assert "declared list" in grid.parameter_problem("weeks", 3, untyped)
+    optional = {"inferred_type_name": "int | None", "default": "None"}
+    assert grid.parameter_problem("cap", None, optional) is None
+    assert grid.parameter_problem("cap", 3, optional) is None
+
+
+def test_params_file_parameters_must_be_declared_identifiers_of_the_right_type() -> None:
+    analyses = {"timeout": FIXTURES / "timeout.ipynb"}
+    declared = {"timeout": grid.declared_parameters(FIXTURES / "timeout.ipynb")}
+    known = ["ok", "timeout"]
+    grid.check_extra_parameters(analyses, known, {"timeout": {"seconds": 1}}, declared)
+    grid.check_extra_parameters(analyses, known, {"ok": {"anything": 1}}, declared)  # not run
+    cases = {
+        "no such parameter": {"timeout": {"minutes": 1}},
+        "declared float": {"timeout": {"seconds": "soon"}},
+        "not a Python identifier": {"timeout": {"import os; x": 1}},
+        "set by the run itself": {"timeout": {"team": "West"}},
+        "unknown analysis 'funnel'": {"funnel": {"seconds": 1}},
+    }
+    for message, extra in cases.items():
+        with pytest.raises(ParamsError, match=re.escape(message)):
+            grid.check_extra_parameters(analyses, known, extra, declared)
+
+
+def test_grid_injects_run_parameters_and_flags_notebooks_that_cannot_take_them() -> None:
+    analyses = {name: FIXTURES / f"{name}.ipynb" for name in ("ok", "bad_parameter", "timeout")}
+    declared = {name: grid.declared_parameters(path) for name, path in analyses.items()}
+    jobs = grid.expand_grid(
+        [Quarter(2026, 3)],
+        ["all", "../West"],
+        analyses,
+        source="crm.duckdb",
+        preset="generic",
+        extra={"timeout": {"seconds": 0.5}},
+        declared=declared,
+    )
+    assert [(j.team_slug, j.analysis) for j in jobs] == [
+        ("all", "ok"),
+        ("all", "bad_parameter"),
+        ("all", "timeout"),
+        ("west", "ok"),
+        ("west", "bad_parameter"),
+        ("west", "timeout"),
+    ]
+    ok, bad, timeout = jobs[3:]
+    assert ok.parameters == {"quarter": "2026Q3", "team": "../West", "source": "crm.duckdb"}
+    assert ok.problem is None and timeout.parameters["seconds"] == 0.5
+    assert bad.problem and "'quarter' is declared int" in bad.problem

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from salesops import formatting
+
+MISSING_VALUES = [None, math.nan, np.nan, pd.NA, pd.NaT, math.inf, -math.inf, "abc"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0, "$0"),
+        (950, "$950"),
+        (999.4, "$999"),
+        (999.6, "$1k"),
+        (1_234, "$1.2k"),
+        (9_960, "$10k"),
+        (845_000, "$845k"),
+        (999_950, "$1M"),
+        (1_200_000, "$1.2M"),
+        (12_345_678, "$12M"),
+        (3_400_000_000, "$3.4B"),
+        (-3_400, "-$3.4k"),
+        (-0.4, "$0"),
+        (np.float64(2_500), "$2.5k"),
+        (Decimal("845000"), "$845k"),
+    ],
+)
+def test_money_is_compact_with_one_decimal_below_ten_units(value: object, expected: str) -> None:
+    assert formatting.money(value) == expected
+
+
+def test_money_uses_the_currency_symbol_or_its_code() -> None:
+    assert formatting.money(1_200_000, "EUR") == "€1.2M"
+    assert formatting.money(845_000, "gbp") == "£845k"
+    assert formatting.money(950, "CHF") == "CHF 950"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0, "$0"), (1_234_567.4, "$1,234,567"), (950.5, "$950"), (-12_000, "-$12,000")],
+)
+def test_money_full_has_thousands_separators_and_no_cents(value: float, expected: str) -> None:
+    assert formatting.money_full(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "signed", "expected"),
+    [
+        (0.31, 0, False, "31%"),
+        (0.3149, 1, False, "31.5%"),
+        (1.0, 0, False, "100%"),
+        (0.004, 0, False, "0%"),
+        (-0.004, 0, False, "0%"),
+        (-0.12, 0, False, "-12%"),
+        (0.12, 0, True, "+12%"),
+        (0.001, 0, True, "0%"),
+        (-0.12, 0, True, "-12%"),
+    ],
+)
+def test_percent_of_a_fraction(value: float, digits: int, signed: bool, expected: str) -> None:
+    assert formatting.percent(value, digits, signed=signed) == expected
+
+
+@pytest.mark.parametrize(
+    ("diff", "expected"),
+    [(0.041, "+4.1 pts"), (-0.07, "-7.0 pts"), (0.0, "0.0 pts"), (-0.0004, "0.0 pts")],
+)
+def test_points_carry_a_sign_except_at_zero(diff: float, expected: str) -> None:
+    assert formatting.points(diff) == expected
+
+
+def test_points_with_zero_digits() -> None:
+    assert formatting.points(0.041, digits=0) == "+4 pts"
+
+
+def test_count_days_and_multiple() -> None:
+    assert formatting.count(1234) == "1,234"
+    assert formatting.count(1234.6) == "1,235"
+    assert formatting.count(np.int64(0)) == "0"
+    assert formatting.days(41.6) == "42 days"
+    assert formatting.days(1) == "1 day"
+    assert formatting.days(0) == "0 days"
+    assert formatting.days(1500) == "1,500 days"
+    assert formatting.multiple(2.84) == "2.8×"
+
+
+@pytest.mark.parametrize("value", MISSING_VALUES)
+@pytest.mark.parametrize(
+    "formatter",
+    [
+        formatting.money,
+        formatting.money_full,
+        formatting.percent,
+        formatting.points,
+        formatting.count,
+        formatting.days,
+        formatting.multiple,
+    ],
+)
+def test_missing_values_read_n_a(formatter: object, value: object) -> None:
+    assert formatter(value) == "n/a"  # type: ignore[operator]
