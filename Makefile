@@ -34,7 +34,6 @@ demo: $(VENV)/.installed ## (re)make the demo CRM in data/demo.duckdb
 
 reports: $(VENV)/.installed $(DEMO) ## render the latest complete quarter for every team into reports/
 	$(BIN)/salesops run --quarter latest
-	@echo "Open reports/$$(ls -1 reports | grep -E '^[0-9]{4}Q[1-4]$$' | sort | tail -n 1)/index.html"
 
 test: $(VENV)/.installed-dev $(DEMO) ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

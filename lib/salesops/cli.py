@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None, help="output folder (default reports/)")
     run.add_argument("--jobs", type=_positive_int, default=None, help="reports at once")
     run.add_argument("--force", action="store_true", help="re-render even when unchanged")
+    run.add_argument(
+        "--no-rollup", action="store_true", help="leave out the all-teams roll-up report"
+    )
     return parser
 
 
@@ -98,6 +101,7 @@ def _run(args: argparse.Namespace) -> int:
         out_dir=args.out,
         jobs=args.jobs,
         force=args.force,
+        rollup=not args.no_rollup,
     )
     return run_reports(request).exit_code
 

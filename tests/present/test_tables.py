@@ -59,3 +59,9 @@ def test_every_cell_header_and_caption_is_escaped(hostile: str, assert_inert) ->
     markup = table(frame, {"won": "money"}, caption=hostile)._repr_html_()
     assert_inert(markup)
     assert markup.count(hostile.replace("<", "&lt;").replace(">", "&gt;")) == 3
+
+
+def test_headers_read_as_words_unless_labelled() -> None:
+    frame = pd.DataFrame({"won_amount": [1.0], "amount_rate": [0.5]})
+    shown = table(frame, {"won_amount": "money"}, labels={"amount_rate": "Win rate by amount"})
+    assert shown.columns == ("Won amount", "Win rate by amount")

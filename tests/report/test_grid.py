@@ -92,6 +92,8 @@ def test_the_rollup_always_comes_first_and_unknown_teams_are_named() -> None:
     assert grid.resolve_teams([], known) == ["all", "East", "West"]
     assert grid.resolve_teams(["all"], known) == ["all", "East", "West"]
     assert grid.resolve_teams(["West"], known) == ["all", "West"]
+    assert grid.resolve_teams(["West"], known, rollup=False) == ["West"]
+    assert grid.resolve_teams([], known, rollup=False) == ["East", "West"]
     with pytest.raises(ParamsError, match=r"unknown team 'North' \(teams in the data: East, W"):
         grid.resolve_teams(["West", "North"], known)
 

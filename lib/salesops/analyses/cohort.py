@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from salesops import charts, formatting, present
+from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import bullet_list, missing_tables_note, needs_tables
 from salesops.errors import ParamsError
@@ -44,16 +45,15 @@ def pooled_share(
     return int(rows[hits].sum()), int(rows[total].sum())
 
 
-class CohortReport:
+class CohortReport(QuarterReport):
     """Every section of the cohort notebook; metrics are computed once and shared."""
 
     def __init__(self, scope: Scope, hire_quarters: int) -> None:
-        self.scope = scope
+        super().__init__(scope)
         self.hire_quarters = hire_quarters
 
-    @cached_property
-    def now(self) -> dict[str, Any]:
-        return cohort.cohort_headline(self.scope.tables, self.scope.quarter, self.scope.team)
+    def figures(self, quarter: Quarter) -> dict[str, Any]:
+        return cohort.cohort_headline(self.scope.tables, quarter, self.scope.team)
 
     @cached_property
     def deals(self) -> pd.DataFrame:
@@ -197,6 +197,7 @@ class CohortReport:
                         "median_months": "count",
                     },
                     caption="Time to the first quarter at full quota, by hire quarter",
+                    labels={"reached": "Reached full quota", "median_months": "Median months"},
                 )
             )
         return present.stack(*parts)

@@ -9,10 +9,12 @@ from typing import Any
 import pandas as pd
 
 from salesops import charts, formatting, present
+from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import bullet_list, missing_tables_note, needs_tables, value
 from salesops.errors import ParamsError
 from salesops.metrics import forecast, pipeline
+from salesops.periods import Quarter
 from salesops.present import Card, Text, escape_markdown
 
 ANALYSIS = "forecast_accuracy"
@@ -32,14 +34,14 @@ class ForecastOptions:
     rollup: forecast.Rollup = "cumulative"
 
 
-class ForecastAccuracyReport:
+class ForecastAccuracyReport(QuarterReport):
     """Every section of the forecast-accuracy notebook; metrics are computed once and shared."""
 
     def __init__(self, scope: Scope, options: ForecastOptions) -> None:
-        self.scope = scope
+        super().__init__(scope)
         self.options = options
 
-    def _headline(self, quarter: Any) -> dict[str, Any]:
+    def figures(self, quarter: Quarter) -> dict[str, Any]:
         return forecast.forecast_headline(
             self.scope.tables,
             quarter,
@@ -47,14 +49,6 @@ class ForecastAccuracyReport:
             at_week=self.options.at_week,
             rollup=self.options.rollup,
         )
-
-    @cached_property
-    def now(self) -> dict[str, Any]:
-        return self._headline(self.scope.quarter)
-
-    @cached_property
-    def before(self) -> dict[str, Any] | None:
-        return self._headline(self.scope.previous) if self.scope.has_previous else None
 
     @cached_property
     def weeks(self) -> pd.DataFrame:
@@ -135,6 +129,11 @@ class ForecastAccuracyReport:
                 f"Nothing closed won in {quarter} for {escape_markdown(self.scope.team_label)}, "
                 "so forecast accuracy is not defined."
             )
+        if not now["accuracy_by_week"]:
+            return Text(
+                "Forecast calls are not available: the data has neither forecast_submissions nor "
+                "stage_history to rebuild them from."
+            )
         basis = "submitted" if now["basis"] == "submitted" else "rebuilt from stage history"
         parts = [
             f"At week {week} the commit call ({basis}) stood at "
@@ -155,6 +154,7 @@ class ForecastAccuracyReport:
             )
         return Text(" ".join(parts))
 
+    @needs_tables
     def accuracy_by_week(self) -> present.Stack:
         """The commit and best-case calls as a share of the actual, week by week."""
         weeks = self.weeks
@@ -181,9 +181,11 @@ class ForecastAccuracyReport:
             present.table(
                 wide[columns].assign(week_end=wide["week_end"].astype(str)),
                 {**formats, "week": "count", "commit_accuracy": "percent"},
+                labels={"week_end": "Week ends before", "best_case": "Best case"},
             ),
         )
 
+    @needs_tables
     def reps_by_bias(self) -> present.Stack:
         """Reps ranked by signed bias over the last four quarters (most over-called first)."""
         ranked = forecast.reps_by_bias(self.errors)
@@ -216,9 +218,11 @@ class ForecastAccuracyReport:
                     "bias": "percent",
                     "wape": "percent",
                 },
+                labels={"rep_name": "Rep", "forecast": "Called", "wape": "WAPE"},
             ),
         )
 
+    @needs_tables
     def by_quarter(self) -> present.Table:
         """WAPE and bias per quarter for the last four quarters."""
         table = forecast.forecast_error_by_quarter(self.errors)
@@ -233,6 +237,13 @@ class ForecastAccuracyReport:
                 "bias_final": "percent",
             },
             caption=f"Forecast error by quarter (week {self.at_week} and final call)",
+            labels={
+                "rep_quarters": "Rep-quarters",
+                "wape_at_week": f"WAPE, week {self.at_week}",
+                "bias_at_week": f"Bias, week {self.at_week}",
+                "wape_final": "WAPE, final call",
+                "bias_final": "Bias, final call",
+            },
         )
 
     @needs_tables
@@ -275,7 +286,7 @@ class ForecastAccuracyReport:
         """The basis of the calls, small samples, missing tables and conventions."""
         now = self.now
         notes = []
-        if now["basis"] != "submitted":
+        if now["basis"] != "submitted" and self.scope.crm.has("stage_history"):
             notes.append(
                 "The data has no forecast submissions: each week's call is rebuilt from stage "
                 "history (closed won to date plus open deals in the commit category due this "

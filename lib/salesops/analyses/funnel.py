@@ -9,10 +9,12 @@ from typing import Any
 import pandas as pd
 
 from salesops import charts, formatting, present
+from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import bullet_list, missing_tables_note, needs_tables, value
 from salesops.errors import ParamsError
 from salesops.metrics import funnel
+from salesops.periods import Quarter
 from salesops.present import Card, Text, escape_markdown
 
 ANALYSIS = "funnel"
@@ -31,14 +33,14 @@ class FunnelOptions:
     lost_deals: funnel.LostDeals = "exclude"
 
 
-class FunnelReport:
+class FunnelReport(QuarterReport):
     """Every section of the funnel notebook; metrics are computed once and shared."""
 
     def __init__(self, scope: Scope, options: FunnelOptions) -> None:
-        self.scope = scope
+        super().__init__(scope)
         self.options = options
 
-    def _headline(self, quarter: Any) -> dict[str, Any]:
+    def figures(self, quarter: Quarter) -> dict[str, Any]:
         return funnel.funnel_headline(
             self.scope.tables,
             quarter,
@@ -47,14 +49,6 @@ class FunnelReport:
             qualified_stage=self.options.qualified_stage,
             small_sample=self.scope.settings.small_sample,
         )
-
-    @cached_property
-    def now(self) -> dict[str, Any]:
-        return self._headline(self.scope.quarter)
-
-    @cached_property
-    def before(self) -> dict[str, Any] | None:
-        return self._headline(self.scope.previous) if self.scope.has_previous else None
 
     @cached_property
     def cycle(self) -> funnel.CycleLength:
@@ -176,6 +170,11 @@ class FunnelReport:
                     "cumulative_conversion": "percent",
                     "drop_off": "percent",
                 },
+                labels={
+                    "step_conversion": "Step rate",
+                    "cumulative_conversion": "Cumulative rate",
+                    "drop_off": "Drop-off",
+                },
             ),
         )
 
@@ -186,6 +185,7 @@ class FunnelReport:
         return present.table(
             stages[["stage", "visits", "median_days", "mean_days"]],
             {"visits": "count", "median_days": "days", "mean_days": "days"},
+            labels={"median_days": "Median", "mean_days": "Mean"},
             caption="Days in stage (visits that ended this quarter)",
         )
 
@@ -235,6 +235,7 @@ class FunnelReport:
                     "won_amount": "money",
                     "amount_rate": "percent",
                 },
+                labels={"amount_rate": "Win rate by amount"},
             ),
         )
 

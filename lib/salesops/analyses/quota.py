@@ -8,35 +8,29 @@ from typing import Any
 import pandas as pd
 
 from salesops import charts, formatting, present
+from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import bullet_list, missing_tables_note, needs_tables, value
 from salesops.errors import ParamsError
 from salesops.metrics import quota
+from salesops.periods import Quarter
 from salesops.present import Card, Text, escape_markdown
 
 ANALYSIS = "quota"
 ENABLES = {"quotas": "quota attainment"}
 
 
-class QuotaReport:
+class QuotaReport(QuarterReport):
     """Every section of the quota notebook; metrics are computed once and shared."""
 
     def __init__(self, scope: Scope, ramp_months: int) -> None:
-        self.scope = scope
+        super().__init__(scope)
         self.ramp_months = ramp_months
 
-    def _headline(self, quarter: Any) -> dict[str, Any]:
+    def figures(self, quarter: Quarter) -> dict[str, Any]:
         return quota.quota_headline(
             self.scope.tables, quarter, self.scope.team, ramp_months=self.ramp_months
         )
-
-    @cached_property
-    def now(self) -> dict[str, Any]:
-        return self._headline(self.scope.quarter)
-
-    @cached_property
-    def before(self) -> dict[str, Any] | None:
-        return self._headline(self.scope.previous) if self.scope.has_previous else None
 
     @cached_property
     def reps(self) -> pd.DataFrame:
@@ -86,7 +80,9 @@ class QuotaReport:
                 formatting.money(max(now["gap_total"] or 0.0, 0.0), currency)
                 if now["gap_total"] is not None
                 else "n/a",
-                note="quota met" if (now["gap_total"] or 0) <= 0 else "quota not met",
+                note=None
+                if now["gap_total"] is None
+                else ("quota met" if now["gap_total"] <= 0 else "quota not met"),
             ),
             Card(
                 "Top 20% of reps",
@@ -148,7 +144,9 @@ class QuotaReport:
         bands = quota.attainment_distribution(self.reps)
         return present.stack(
             present.figure(fig, caption=caption, alt=caption),
-            present.table(bands, {"reps": "count", "share": "percent"}),
+            present.table(
+                bands, {"reps": "count", "share": "percent"}, labels={"band": "Attainment"}
+            ),
         )
 
     @needs_tables
@@ -180,6 +178,7 @@ class QuotaReport:
                     "bookings": "money",
                     "attainment": "percent",
                 },
+                labels={"at_quota": "At quota"},
             )
         else:
             shown = reps.rename(columns={"rep_name": "rep"})
@@ -194,6 +193,7 @@ class QuotaReport:
                     "attainment": "percent",
                     "gap": "money",
                 },
+                labels={"tenure_months": "Tenure (months)", "gap": "Gap to quota"},
             )
         return present.stack(present.figure(fig, caption=caption, alt=caption), table)
 

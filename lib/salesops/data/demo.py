@@ -8,7 +8,8 @@ The story: reps hold seats in teams, leave and hand over to a successor hired a 
 deals are created by employed reps (ramping in their first four months), walk the stages in order
 (most drop early, some skip a stage, a few step back), and close with an end-of-quarter push that
 is strongest in Q4. Deals already open on ``DEMO_START`` come from a warm-up period, so the first
-quarter opens with pipeline. Quotas and forecast calls are set from what the reps actually book.
+quarter opens with pipeline. Quotas and forecast calls are set from what the reps actually book;
+the next quarter's quotas are already set on ``DEMO_END``.
 """
 
 from __future__ import annotations
@@ -96,6 +97,19 @@ _LEAD_CONVERSION = np.array([0.20, 0.07, 0.24, 0.12, 0.25])  # per source
 _QUOTA_SEASON = np.array([0.90, 1.00, 1.00, 1.15])  # Q1..Q4
 _RAMP = np.array([0.25, 0.50, 0.75])  # share of full quota in the first three quarters of tenure
 _MEDIAN_ATTAINMENT = 0.85
+# Forecast calls. A rep's habit score z ~ N(0, 1) maps piecewise linearly to the log bias of their
+# early commit calls: 40 % sandbag (20-40 % under), a third over-call (15-35 % over), the rest
+# call within a few percent.
+_HABIT_Z = np.array([-2.0, -0.25, -0.1, 0.3, 0.44, 2.0])
+_HABIT_BIAS = np.log([0.60, 0.80, 0.96, 1.04, 1.15, 1.35])
+_BIAS_KEPT = 0.08  # share of the habit bias left in the last call of a quarter
+_MOOD_SD = 0.12  # log error shared by every team in a quarter (the market's mood)
+_TEAM_SD = 0.17  # log error shared by a team's reps in a quarter (the team's read of its deals)
+_READ_SD = 0.18  # log error of one rep's read of their quarter
+_WOBBLE_SD = 0.04  # week-to-week wobble of a call
+_ERROR_KEPT = 0.10  # share of the spread of those errors left in the last call
+_SLIP = 0.03  # mean log share of actual that late calls commit and that slips out of the quarter
+_PLAN_PULL = 0.15  # the first call leans this far from the outcome toward the rep's plan
 
 _FIRST_NAME_TEXT = (
     "Aaliyah Adam Aisha Alejandro Amara Ana Andrei Anika Ben Björn Camila Carlos Chen Chloé Chris "
@@ -127,8 +141,8 @@ class _Staff:
     volume: np.ndarray  # deal-flow multiplier
     win: np.ndarray  # win-probability multiplier
     size: np.ndarray  # deal-size multiplier
-    bias: np.ndarray  # log bias of early commit calls (< 0 sandbags, > 0 over-calls)
-    upside: np.ndarray  # how much beyond commit the best-case call reaches
+    habit: np.ndarray  # forecasting habit score ~ N(0, 1): low sandbags, high over-calls
+    upside: np.ndarray  # share of actual the early best-case call adds on top of commit
 
     def employed(self, rep: np.ndarray, day: np.ndarray) -> np.ndarray:
         return (self.hire[rep] <= day) & (day <= self.end[rep])
@@ -271,8 +285,8 @@ def _staff(rng: np.random.Generator, n_teams: int) -> _Staff:
         volume=rng.lognormal(0.0, 0.2, n),
         win=rng.lognormal(0.0, 0.2, n),
         size=rng.lognormal(0.0, 0.1, n),
-        bias=rng.normal(-0.12, 0.28, n),
-        upside=rng.uniform(0.2, 0.6, n),
+        habit=rng.standard_normal(n),
+        upside=rng.uniform(0.1, 0.3, n),
     )
 
 
@@ -646,6 +660,11 @@ class _Quarters:
         index = np.arange(_quarter_of(np.array([_START]))[0], _quarter_of(np.array([_END]))[0] + 1)
         return cls(index, _quarter_start(index), _quarter_start(index + 1))
 
+    def and_next(self) -> _Quarters:
+        """These quarters and the one after them (quotas for it are set before it starts)."""
+        index = np.r_[self.index, self.index[-1] + 1]
+        return _Quarters(index, _quarter_start(index), _quarter_start(index + 1))
+
 
 def _bookings(staff: _Staff, deals: _Deals, quarters: _Quarters) -> np.ndarray:
     """Closed-won amount per (rep, quarter) by close date and current owner."""
@@ -659,51 +678,44 @@ def _bookings(staff: _Staff, deals: _Deals, quarters: _Quarters) -> np.ndarray:
 def _quotas(
     staff: _Staff, booked: np.ndarray, quarters: _Quarters, n_teams: int, rep_ids: np.ndarray
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Quota rows and the full (ramped) quota per (team, quarter).
+    """Quota rows and the quota per (rep, quarter), 0 where the rep holds none.
 
-    A rep's first quota quarter is the one that holds their 45th day (a rep hired late in a
-    quarter starts in the next); quotas stop with the quarter in which they leave. In the first
-    three quota quarters it is 25/50/75 % of full. Full quota = team's average de-seasoned
-    bookings of fully ramped reps x season (Q4 x 1.15) x 10 % yearly growth, scaled so that the
-    median fully ramped rep attains 85 %; rounded to 1,000.
+    ``quarters`` may run past the booked ones (``booked`` has a column for each of the first): the
+    quarter after DEMO_END has quotas already, for the reps employed on DEMO_END. A rep's first
+    quota quarter is the one that holds their 45th day (a rep hired late in a quarter starts in
+    the next); quotas stop with the quarter in which they leave. In the first three quota quarters
+    it is 25/50/75 % of full. Full quota = team's average de-seasoned bookings of fully ramped reps
+    x season (Q4 x 1.15) x 10 % yearly growth, scaled so that the median fully ramped rep attains
+    85 %; rounded to 1,000.
     """
     tenure = quarters.index[None, :] - _quarter_of(staff.hire + 45)[:, None]
     held = (tenure >= 0) & (staff.end[:, None] >= quarters.after[None, :] - 1)
     ramp = np.where(tenure < len(_RAMP), _RAMP[np.clip(tenure, 0, len(_RAMP) - 1)], 1.0)
     years = ((quarters.start + quarters.after) / 2 - _START) / 365.25
     season = _QUOTA_SEASON[quarters.index % 4] * (1 + _GROWTH) ** years
-    ramped = held & (ramp == 1.0)
+    past = booked.shape[1]
+    ramped = held[:, :past] & (ramp[:, :past] == 1.0)
     rep, col = np.nonzero(ramped)
     level = np.bincount(staff.team[rep], booked[rep, col] / season[col], minlength=n_teams)
     level /= np.bincount(staff.team[rep], minlength=n_teams)
     plan = level[:, None] * season[None, :]
     scale = np.median(booked[rep, col] / plan[staff.team[rep], col]) / _MEDIAN_ATTAINMENT
     full = _round(plan * scale, 1_000)
+    by_rep = np.where(held, _round(full[staff.team] * ramp, 1_000), 0.0)
     rep, col = np.nonzero(held)
-    quota = _round(full[staff.team[rep], col] * ramp[rep, col], 1_000)
     frame = pd.DataFrame(
-        {"rep_id": rep_ids[rep], "quarter_start": _dates(quarters.start[col]), "quota": quota}
+        {
+            "rep_id": rep_ids[rep],
+            "quarter_start": _dates(quarters.start[col]),
+            "quota": by_rep[rep, col],
+        }
     )
     frame = frame.sort_values(["quarter_start", "rep_id"], ignore_index=True)
-    return frame, full
+    return frame, by_rep
 
 
-def _forecast_submissions(
-    rng: np.random.Generator,
-    staff: _Staff,
-    deals: _Deals,
-    quarters: _Quarters,
-    full_quota: np.ndarray,
-    rep_ids: np.ndarray,
-) -> pd.DataFrame:
-    """Weekly cumulative calls (Mondays 08-12 h, plus the quarter's last day 14-18 h).
-
-    With W = closed won so far, A = closed won at quarter end and r = share of the quarter left:
-    commit = W + (A - W) x exp(bias x r + e), e ~ N(0, 0.08 x (r + 0.3)), so each rep's persistent
-    bias fades and the last call lands within a few percent of A;
-    best case = commit + (A - W + 0.25 x full quota) x upside x r^0.7;
-    pipeline = best case + (A - W + full quota) x r^0.7. Each added part is rounded to 100.
-    """
+def _call_slots(quarters: _Quarters) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(quarter, day, is the quarter's last day) of every call slot: Mondays, then the last day."""
     slot_q, slot_day, slot_last = [], [], []
     for q, (start, after) in enumerate(zip(quarters.start, quarters.after, strict=True)):
         weekday = (_EPOCH64 + start - np.datetime64("1970-01-05")).astype(np.int64) % 7  # Mon 0
@@ -712,14 +724,46 @@ def _forecast_submissions(
         slot_q += [q] * len(days)
         slot_day += list(days)
         slot_last += [False] * len(mondays) + [True] * (len(days) - len(mondays))
-    slot_q, slot_day, slot_last = np.array(slot_q), np.array(slot_day), np.array(slot_last)
+    return np.array(slot_q), np.array(slot_day), np.array(slot_last)
 
+
+def _forecast_submissions(
+    rng: np.random.Generator,
+    staff: _Staff,
+    deals: _Deals,
+    quarters: _Quarters,
+    quota: np.ndarray,
+    n_teams: int,
+    rep_ids: np.ndarray,
+) -> pd.DataFrame:
+    """Weekly cumulative calls (Mondays 08-12 h, plus the quarter's last day 14-18 h).
+
+    With W = closed won so far, A = closed won at quarter end, r = share of the quarter left and
+    P = 85 % of the rep's quota (0 without one), a rep expects E = A + 0.15 r (P - A) (early in the
+    quarter the outcome is barely visible and the call leans on the plan) and calls
+    commit = max(W, E exp(e)) with the log error
+    e = b (0.08 + 0.92 sqrt r) + (mood + team + read + wobble) (0.1 + 0.9 r) + slip (1 - r).
+    b is the rep's habit (``_HABIT_BIAS``); the mood is shared by every team in the quarter and
+    the team error by a team's reps in the quarter, so team totals miss as well; the read is the
+    rep's own for the quarter and the wobble changes weekly; slip (0-6 %) is what late calls
+    commit that then slips out of the quarter. Early team calls miss by 10-30 %, the last ones by
+    a few percent, mostly over.
+    best case = commit + (A + 0.2 x quota) x upside x (0.25 + 0.75 r);
+    pipeline = best case + (A - W + quota) x r^0.7. Each part above W is rounded to 100.
+    """
+    slot_q, slot_day, slot_last = _call_slots(quarters)
     rep, slot = np.nonzero(
         (staff.hire[:, None] <= slot_day[None, :]) & (slot_day[None, :] <= staff.end[:, None])
     )
     q, day = slot_q[slot], slot_day[slot]
     hour = np.where(slot_last[slot], 14, 8)
     at = day * _DAY + hour * _HOUR + rng.integers(0, 4 * _HOUR, len(rep))
+    n_quarters = len(quarters.index)
+    mood = rng.normal(0.0, _MOOD_SD, n_quarters)
+    team_error = mood[None, :] + rng.normal(0.0, _TEAM_SD, (n_teams, n_quarters))
+    read = rng.normal(0.0, _READ_SD, (len(staff.team), n_quarters))
+    slip = rng.uniform(0.0, 2 * _SLIP, (len(staff.team), n_quarters))
+    wobble = rng.normal(0.0, _WOBBLE_SD, len(rep))
 
     won = np.flatnonzero(deals.stage == _WON)
     key = deals.owner[won] * 2**32 + deals.closed_at[won]
@@ -734,12 +778,17 @@ def _forecast_submissions(
     so_far = won_before(at) - opened
     actual = won_before(quarters.after[q] * _DAY) - opened
     left = 1 - (day - quarters.start[q]) / (quarters.after[q] - 1 - quarters.start[q])
-    remaining = actual - so_far
-    error = staff.bias[rep] * left + rng.normal(0.0, 0.08, len(rep)) * (left + 0.3)
-    commit = so_far + _round(remaining * np.exp(error), 100)
-    quota = full_quota[staff.team[rep], q]
-    best_case = commit + _round((remaining + 0.25 * quota) * staff.upside[rep] * left**0.7, 100)
-    pipeline = best_case + _round((remaining + quota) * left**0.7, 100)
+    rep_quota = quota[rep, q]
+    expected = actual + _PLAN_PULL * left * (_MEDIAN_ATTAINMENT * rep_quota - actual)
+    bias = np.interp(staff.habit, _HABIT_Z, _HABIT_BIAS)[rep]
+    spread = _ERROR_KEPT + (1 - _ERROR_KEPT) * left
+    error = bias * (_BIAS_KEPT + (1 - _BIAS_KEPT) * np.sqrt(left))
+    error += (team_error[staff.team[rep], q] + read[rep, q] + wobble) * spread
+    error += slip[rep, q] * (1 - left)
+    commit = so_far + _round(np.maximum(expected * np.exp(error) - so_far, 0.0), 100)
+    upside = (actual + 0.2 * rep_quota) * staff.upside[rep] * (0.25 + 0.75 * left)
+    best_case = commit + _round(upside, 100)
+    pipeline = best_case + _round((actual - so_far + rep_quota) * left**0.7, 100)
     by_category = {"commit": commit, "best_case": best_case, "pipeline": pipeline}
     calls = np.stack([by_category[c] for c in FORECAST_CATEGORIES], axis=1)
     k = len(FORECAST_CATEGORIES)
@@ -796,8 +845,8 @@ def generate(seed: int = DEFAULT_SEED, scale: int = 1) -> dict[str, pd.DataFrame
     leads = _leads(rng, staff, deals, rep_ids)
     quarters = _Quarters.of_history()
     booked = _bookings(staff, deals, quarters)
-    quotas, full_quota = _quotas(staff, booked, quarters, len(teams), rep_ids)
-    forecasts = _forecast_submissions(rng, staff, deals, quarters, full_quota, rep_ids)
+    quotas, quota = _quotas(staff, booked, quarters.and_next(), len(teams), rep_ids)
+    forecasts = _forecast_submissions(rng, staff, deals, quarters, quota, len(teams), rep_ids)
     return {
         "reps": reps,
         "leads": leads,

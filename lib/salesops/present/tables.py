@@ -79,13 +79,23 @@ class Table:
         return {"text/plain": repr(self), "text/html": self._repr_html_()}
 
 
+def header(column: object) -> str:
+    """A column name as a reader sees it: ``won_amount`` -> "Won amount"."""
+    text = str(column).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
 def table(
-    df: pd.DataFrame, formats: Mapping[str, ColumnFormat], caption: str | None = None
+    df: pd.DataFrame,
+    formats: Mapping[str, ColumnFormat],
+    caption: str | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Table:
     """``df``'s columns (not its index) as a report table; every cell is escaped.
 
     ``formats`` maps a column to money (whole amount with separators), percent (of a fraction),
-    count, days or text; unlisted columns are text. Numbers are right-aligned.
+    count, days or text; unlisted columns are text. Numbers are right-aligned. Headers come from
+    ``labels`` or else read the column name as words.
     """
     unknown = [c for c in formats if c not in df.columns]
     if unknown:
@@ -99,7 +109,7 @@ def table(
         for record in df.itertuples(index=False, name=None)
     )
     return Table(
-        columns=tuple(str(c) for c in df.columns),
+        columns=tuple((labels or {}).get(str(c)) or header(c) for c in df.columns),
         rows=rows,
         numeric=tuple(kind != "text" for kind in kinds),
         caption=caption,

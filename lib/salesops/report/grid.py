@@ -165,8 +165,11 @@ def resolve_quarters(
     return quarters
 
 
-def resolve_teams(requested: Iterable[str], known: Iterable[str]) -> list[str]:
-    """``all`` (the roll-up) first, then the requested teams; ``all`` alone selects every team."""
+def resolve_teams(
+    requested: Iterable[str], known: Iterable[str], *, rollup: bool = True
+) -> list[str]:
+    """``all`` (the roll-up) first unless ``rollup`` is off, then the requested teams; ``all``
+    alone selects every team."""
     known_teams = list(known)
     names = list(dict.fromkeys(str(team) for team in requested))
     if not names or ROLLUP_TEAM in names:
@@ -179,7 +182,8 @@ def resolve_teams(requested: Iterable[str], known: Iterable[str]) -> list[str]:
                 f"(teams in the data: {', '.join(known_teams) or 'none'})"
             )
         selected = names
-    return [ROLLUP_TEAM, *(team for team in selected if team != ROLLUP_TEAM)]
+    teams = [team for team in selected if team != ROLLUP_TEAM]
+    return [ROLLUP_TEAM, *teams] if rollup else teams
 
 
 def _accepted_types(type_name: str, default: str) -> tuple[type, ...] | None:

@@ -14,6 +14,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from salesops.data.sources import redact
 from salesops.report.execute import Outcome, headline_of, title_of
 from salesops.report.files import atomic_write_text
 from salesops.report.grid import Job, contained_path
@@ -134,7 +135,13 @@ def _page(job: Job, outcome: Outcome, context: PageContext, title: str) -> str:
         quarter=job.quarter,
         data_as_of=context.data_as_of,
         generated_at=context.generated_at,
-        provenance={**context.provenance, "Notebook": job.notebook.name},
+        provenance={
+            **context.provenance,
+            "Notebook": job.notebook.name,
+            "Parameters": ", ".join(
+                f"{name}={redact(str(value))!r}" for name, value in job.parameters.items()
+            ),
+        },
         status=outcome.status,
         failure=failure_info(outcome),
         notebook_href=f"{job.analysis}.ipynb",

@@ -24,7 +24,7 @@ class RunRequest:
     """What to render; empty lists and None fall back to the params files and config defaults.
 
     ``teams`` may name ``all`` for every team in the data; the all-teams roll-up (team ``all``)
-    is always part of the run.
+    is part of the run unless ``rollup`` is off.
     """
 
     quarters: list[str] = field(default_factory=list)
@@ -37,6 +37,7 @@ class RunRequest:
     out_dir: Path | None = None
     jobs: int | None = None
     force: bool = False
+    rollup: bool = True
     notebooks_dir: Path | None = None
     cell_timeout: int | None = None
     progress: TextIO | None = None
@@ -77,7 +78,7 @@ def plan_run(request: RunRequest) -> RunPlan:
         earliest=crm.first_quarter(start_month),
     )
     spec_teams = [] if spec.teams == "all" else spec.teams
-    teams = grid.resolve_teams(request.teams or spec_teams, crm.teams())
+    teams = grid.resolve_teams(request.teams or spec_teams, crm.teams(), rollup=request.rollup)
     for quarter in quarters:
         require_writable_folder(grid.contained_path(out_dir, quarter.label))
     jobs = grid.expand_grid(

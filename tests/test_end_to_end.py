@@ -1,0 +1,135 @@
+"""The quarterly run on the demo, through the real command: every team, every analysis."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from salesops.data.demo import write_demo
+from salesops.data.sources import open_crm
+from salesops.metrics import forecast, funnel, quota
+from salesops.periods import Quarter
+
+KEYS = {
+    "funnel": {
+        "closed_deals",
+        "won_deals",
+        "win_rate",
+        "won_amount",
+        "median_cycle_days",
+        "stage_conversion",
+    },
+    "quota": {
+        "quota_total",
+        "bookings_total",
+        "team_attainment",
+        "reps_with_quota",
+        "reps_at_quota_share",
+    },
+    "forecast_accuracy": {"actual", "accuracy_by_week", "wape", "bias"},
+    "cohort": {"deal_cohorts"},
+}
+COMMON = {"analysis", "team", "quarter", "status"}
+
+
+@pytest.fixture(scope="module")
+def quarterly_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    folder = tmp_path_factory.mktemp("run")
+    source = folder / "demo.duckdb"
+    write_demo(source)
+    out = folder / "reports"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salesops",
+            "run",
+            "--quarter",
+            "latest",
+            "--source",
+            str(source),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return out, str(source), done.stderr + f"\nexit {done.returncode}"
+
+
+@pytest.mark.slow
+def test_every_team_and_analysis_renders_with_the_design_keys(quarterly_run) -> None:
+    out, _, log = quarterly_run
+    assert log.endswith("exit 0"), log
+    teams = sorted(p.name for p in (out / "2026Q3").iterdir() if p.is_dir())
+    assert teams == [
+        "all",
+        "enterprise-east",
+        "enterprise-west",
+        "mid-market",
+        "partners-channel",
+        "smb",
+    ]
+    for team in teams:
+        for analysis, keys in KEYS.items():
+            record = json.loads((out / "2026Q3" / team / f"{analysis}.json").read_text())
+            assert keys | COMMON <= record.keys(), (team, analysis)
+            assert record["status"] == "ok" and record["quarter"] == "2026Q3"
+            page = (out / "2026Q3" / team / f"{analysis}.html").read_text()
+            assert len(page.encode()) < 1_500_000
+            assert "open_report" not in page and "import salesops" not in page
+            assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']?(https?:)?//", page)
+    index = (out / "2026Q3" / "index.html").read_text()
+    assert index.count("Open the report") == 24
+    manifest = json.loads((out / "2026Q3" / "manifest.json").read_text())
+    assert len(manifest["runs"]) == 24
+
+
+@pytest.mark.slow
+def test_report_figures_equal_the_metrics_computed_directly(quarterly_run) -> None:
+    out, source, _ = quarterly_run
+    tables, quarter = open_crm(source).tables, Quarter.parse("2026Q3")
+    for slug, team in [("all", "all"), ("smb", "SMB")]:
+        folder = out / "2026Q3" / slug
+        shown = json.loads((folder / "funnel.json").read_text())
+        direct = funnel.funnel_headline(tables, quarter, team)
+        assert shown["win_rate"] == pytest.approx(direct["win_rate"], abs=1e-12)
+        assert shown["stage_conversion"] == pytest.approx(direct["stage_conversion"])
+        shown = json.loads((folder / "quota.json").read_text())
+        assert shown["team_attainment"] == pytest.approx(
+            quota.quota_headline(tables, quarter, team)["team_attainment"], abs=1e-12
+        )
+        shown = json.loads((folder / "forecast_accuracy.json").read_text())
+        assert shown["wape"] == pytest.approx(
+            forecast.forecast_headline(tables, quarter, team)["wape"], abs=1e-12
+        )
+
+
+@pytest.mark.slow
+def test_an_unchanged_rerun_reuses_every_report(quarterly_run) -> None:
+    out, source, _ = quarterly_run
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salesops",
+            "run",
+            "--quarter",
+            "2026Q3",
+            "--source",
+            source,
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "24 reused" in done.stderr or "(24 reused)" in done.stderr, done.stderr[-500:]
