@@ -1,7 +1,9 @@
 """The ``salesops`` command: make the demo CRM, validate a source, render the quarterly reports.
 
 Input errors (``SalesopsError``) print one message and exit 2; an unexpected failure prints one
-line naming the log file that holds the full traceback.
+line and exits 1. Either way the message names the log file that holds the full traceback:
+``salesops.log`` in the run's output folder (``--out``), else in ``reports/``. Secrets in a source
+URL are redacted from the terminal and the log alike.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from salesops import __version__, config
-from salesops.errors import ContractError, SalesopsError
+from salesops.errors import SalesopsError
+
+LOG_NAME = "salesops.log"
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -75,15 +79,12 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from salesops.data.sources import open_crm
+    from salesops.report.plan import open_checked
 
     settings = config.load_org_settings()
-    crm = open_crm(settings.resolved_source(args.source), preset=args.preset or settings.preset)
+    source = settings.resolved_source(args.source)
+    crm = open_checked(source, args.preset or settings.preset or None)
     print(crm.summary())
-    problems = crm.problems()
-    if problems:
-        print(ContractError(problems, source=crm.label), file=sys.stderr)
-        return EXIT_BAD_INPUT
     print("The data meets the contract.")
     return EXIT_OK
 
@@ -109,21 +110,38 @@ def _run(args: argparse.Namespace) -> int:
 _COMMANDS = {"demo": _demo, "validate": _validate, "run": _run}
 
 
-def _log_path() -> Path:
-    return config.REPORTS_DIR / "salesops.log"
+def _log_folders(args: argparse.Namespace) -> list[Path]:
+    """Where the log may go: the run's output folder first, then ``reports/``."""
+    out = getattr(args, "out", None) if args.command == "run" else None
+    return [folder for folder in (out, config.REPORTS_DIR) if folder is not None]
 
 
-def _log_traceback() -> Path | None:
-    """Append the current exception's traceback to the log; None when the log cannot be written."""
-    path = _log_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as log:
-            log.write(f"--- {datetime.now(UTC).isoformat()} salesops {' '.join(sys.argv[1:])}\n")
-            log.write(traceback.format_exc())
-    except OSError:
-        return None
-    return path
+def _log_traceback(folders: Sequence[Path], message: str) -> Path | None:
+    """Append the message and the current traceback, redacted, to the first log that can be
+    written; None when none can."""
+    from salesops.data.sources import redact
+
+    command = " ".join(redact(arg) for arg in sys.argv[1:])
+    entry = f"--- {datetime.now(UTC).isoformat()} salesops {command}\n{message}\n"
+    entry += redact(traceback.format_exc())
+    for folder in folders:
+        path = folder / LOG_NAME
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as log:
+                log.write(entry)
+        except OSError:
+            continue
+        return path.resolve()
+    return None
+
+
+def _message(exc: BaseException) -> str:
+    """The error's first paragraph, secrets redacted: a backend's long report stays in the log."""
+    from salesops.data.sources import redact
+
+    text = redact(str(exc)).strip().split("\n\n", 1)[0]
+    return text or type(exc).__name__
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -132,18 +150,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except SalesopsError as exc:
-        _log_traceback()
-        print(f"salesops {args.command}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(f"salesops {args.command}: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # the last line of defence: one line, the traceback goes to the log
-        log = _log_traceback()
-        where = f" (full traceback in {log})" if log else ""
-        print(f"salesops {args.command}: unexpected error: {exc}{where}", file=sys.stderr)
-        return EXIT_FAILED
+    except Exception as exc:  # the last line of defence: one message, the traceback to the log
+        bad_input = isinstance(exc, SalesopsError)
+        message = _message(exc) if bad_input else f"unexpected error: {_message(exc)}"
+        log = _log_traceback(_log_folders(args), message)
+        where = f"\n(full traceback in {log})" if log else ""
+        print(f"salesops {args.command}: {message}{where}", file=sys.stderr)
+        return EXIT_BAD_INPUT if bad_input else EXIT_FAILED
 
 
 if __name__ == "__main__":

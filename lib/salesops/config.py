@@ -1,7 +1,8 @@
 """Project paths and the params files: org defaults and the quarterly run, validated by pydantic.
 
 Params files are YAML read with the safe loader; an unknown key or a bad value raises
-``ParamsError`` naming the file and the key.
+``ParamsError`` naming the file and the key. Credentials never go in a params file: a source URL
+that holds a password or token is given whole in the ``SALESOPS_SOURCE`` environment variable.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ REPORTS_DIR = ROOT / "reports"
 DATA_DIR = ROOT / "data"
 DEFAULT_SOURCE = DATA_DIR / "demo.duckdb"
 ORG_PARAMS = PARAMS_DIR / "org.yaml"
+SOURCE_ENV = "SALESOPS_SOURCE"
 RUN_PARAMS = PARAMS_DIR / "quarterly.yaml"
 
 
@@ -55,8 +57,9 @@ class OrgSettings(_Strict):
     cell_timeout_seconds: int = Field(600, ge=1)
 
     def resolved_source(self, override: str | None = None) -> str:
-        """The source to open: the override, else the configured one, else the demo file."""
-        return override or self.source or str(DEFAULT_SOURCE)
+        """The source to open: the override (``--source``), else ``$SALESOPS_SOURCE``, else the
+        configured one, else the demo file."""
+        return override or os.environ.get(SOURCE_ENV) or self.source or str(DEFAULT_SOURCE)
 
 
 class RunSpec(_Strict):

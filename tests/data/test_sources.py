@@ -182,8 +182,8 @@ def test_unsupported_sources_and_presets_are_source_errors(frames: Frames, tmp_p
     write_parquet_folder({"reps": frames["reps"]}, tmp_path / "both")
     with pytest.raises(SourceError, match=r"two files for reps: reps\.csv and reps\.parquet"):
         sources.connect(tmp_path / "both")
-    with pytest.raises(SourceError, match="unknown preset 'salesforce'; known presets: generic"):
-        sources.open_crm(tmp_path, preset="salesforce")
+    with pytest.raises(SourceError, match="unknown preset 'pipedrive'; known presets: generic, "):
+        sources.open_crm(tmp_path, preset="pipedrive")
 
 
 def test_fingerprint_follows_content_not_path(frames: Frames, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from salesops.report.render import (
     FailureInfo,
     PageInfo,
     describe_failure,
+    display_time,
     render_report,
 )
 
@@ -487,3 +488,31 @@ def test_inconsistent_failures_are_refused() -> None:
     with pytest.raises(ValueError, match=r"needs info\.failure"):
         render_report(executed_notebook(), replace(INFO, status="failed"))
     assert {"error", "timeout", "interrupted"} <= FAILURE_KINDS
+
+
+def test_question_under_the_notebook_title_becomes_the_header_lede(page: str) -> None:
+    soup = soup_of(page)
+    assert soup.select_one("header .so-lede").get_text() == (
+        "How deals move from stage to stage this quarter."
+    )
+    assert "How deals move" not in soup.select_one("article.so-body").get_text()
+
+
+@pytest.mark.parametrize(
+    ("stamp", "shown"),
+    [
+        ("2026-11-27T07:10:50+00:00", "2026-11-27 07:10 UTC"),
+        ("2026-11-27T09:10:50+02:00", "2026-11-27 07:10 UTC"),
+        ("2026-10-01 07:30 UTC", "2026-10-01 07:30 UTC"),  # not ISO: shown as given
+        ("2026-11-27T07:10:50", "2026-11-27T07:10:50"),  # no time zone: not guessed
+    ],
+)
+def test_generated_time_reads_in_utc_to_the_minute(stamp: str, shown: str) -> None:
+    assert display_time(stamp) == shown
+
+
+@pytest.mark.parametrize(("count", "columns"), [(2, 2), (4, 4), (5, 3), (6, 3), (7, 4)])
+def test_five_or_six_cards_sit_in_even_rows_of_three(count: int, columns: int) -> None:
+    cards = [{"label": f"Card {i}", "value": str(i)} for i in range(count)]
+    html = render_report(executed_notebook(), replace(INFO, headline={"cards": cards}))
+    assert soup_of(html).select_one(".so-cards")["class"] == ["so-cards", f"so-cards-{columns}"]

@@ -485,6 +485,12 @@ def check(tables: Mapping[str, ibis.Table]) -> list[ContractProblem]:
         table = tables[name]
         found = _found_columns(table)
         absent = [c for c in spec.columns if c not in found]
+        if len(absent) == len(spec.columns):
+            # one problem, not one per column: such a file was read wrongly or is another table
+            rule = "none of its contract columns found (a malformed file?); columns read"
+            shown = list(table.columns)[:MAX_EXAMPLES]
+            problems.append(ContractProblem(name, None, rule, 0, shown))
+            continue
         problems += [ContractProblem(name, c, "missing column", 0) for c in absent]
         typed = _typed_columns(spec, table)
         problems += _row_problems(spec, table, typed)

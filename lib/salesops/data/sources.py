@@ -21,11 +21,13 @@ import ibis
 from ibis import _
 
 from salesops import config
-from salesops.data import contract
+from salesops.data import contract, presets
+from salesops.data.presets.log import MappingLog
+from salesops.data.presets.mapping import MappingFile
 from salesops.errors import ContractError, ContractProblem, SourceError
 from salesops.periods import Quarter, last_complete_quarter
 
-KNOWN_PRESETS = ("generic",)
+KNOWN_PRESETS = presets.KNOWN_PRESETS
 DATABASE_SUFFIXES = (".duckdb", ".db")
 TABLE_FILE_SUFFIXES = (".csv.gz", ".csv", ".parquet")
 
@@ -167,6 +169,7 @@ class Crm:
     missing: list[str]
     raw: dict[str, ibis.Table] = field(default_factory=dict, repr=False)
     files: dict[str, Path] = field(default_factory=dict, repr=False)
+    mapping: MappingLog | None = field(default=None, repr=False)
 
     def has(self, name: str) -> bool:
         return name in self.tables
@@ -268,6 +271,8 @@ class Crm:
         if self.missing:
             lines.append("Optional tables not found, so these analyses are off:")
             lines += [f"  {name}: {contract.TABLES[name].enables}" for name in self.missing]
+        if self.mapping is not None:
+            lines += self.mapping.lines()
         return "\n".join(lines)
 
 
@@ -279,7 +284,7 @@ def _content_measures(table: ibis.Table) -> dict[str, ibis.Scalar]:
             measures[f"{name}_sum"] = column.round().try_cast("int64").sum()
             measures[f"{name}_max"] = column.max()
         elif dtype.is_boolean():
-            measures[f"{name}_sum"] = column.cast("int64").sum()
+            measures[f"{name}_sum"] = column.sum()  # PostgreSQL casts boolean to int, not bigint
         elif dtype.is_temporal():
             measures[f"{name}_min"] = column.min()
             measures[f"{name}_max"] = column.max()
@@ -289,26 +294,77 @@ def _content_measures(table: ibis.Table) -> dict[str, ibis.Scalar]:
     return measures
 
 
+def _open_export(
+    source: str | os.PathLike[str] | None, name: str, options: MappingFile | None
+) -> Crm:
+    """A CRM export folder mapped by the preset ``name`` (see ``salesops.data.presets``)."""
+    text = os.fspath(source) if source else ""
+    folder = Path(text).expanduser() if text and not _URL.match(text) else None
+    if folder is None or not folder.is_dir():
+        raise SourceError(
+            f"the {name} preset reads a folder of export files; {redact(text)} is not"
+        )
+    settings = config.load_org_settings()
+    mapped = presets.map_folder(
+        name,
+        folder,
+        options,
+        currency=settings.currency,
+        start_month=settings.fiscal_year_start_month,
+    )
+    return Crm(
+        con=mapped.con,
+        label=str(folder),
+        tables={table: contract.conform(table, raw) for table, raw in mapped.tables.items()},
+        missing=[table for table in contract.OPTIONAL_TABLES if table not in mapped.tables],
+        raw=mapped.tables,
+        files=mapped.files,
+        mapping=mapped.log,
+    )
+
+
 def open_crm(
     source: str | os.PathLike[str] | None = None,
     *,
     preset: str | None = None,
     validate: bool = False,
+    mapping: Path | None = None,
 ) -> Crm:
     """Open ``source``, find the contract tables (names matched case-insensitively), conform them.
 
-    ``preset`` names a CRM export mapping; only ``generic`` (the contract as is) exists so far.
-    With ``validate`` every contract problem is raised at once as a ContractError.
+    ``preset`` names a CRM export mapping of a folder (``salesforce``, ``hubspot``, ``generic``)
+    or the path of a mapping file; ``mapping`` (else ``params/mapping.yaml`` when it exists) gives
+    the options, for folder sources. The generic preset without a mapping file reads the contract
+    as is, from any source. With ``validate`` every contract problem is raised at once as a
+    ContractError.
     """
-    if preset and preset not in KNOWN_PRESETS:
-        raise SourceError(f"unknown preset {preset!r}; known presets: {', '.join(KNOWN_PRESETS)}")
+    try:
+        name, options = presets.resolve(preset, mapping)
+    except ValueError:
+        known = ", ".join(KNOWN_PRESETS)
+        raise SourceError(f"unknown preset {preset!r}; known presets: {known}") from None
+    text = os.fspath(source) if source else ""
+    is_folder = bool(text) and not _URL.match(text) and Path(text).expanduser().is_dir()
+    # params/mapping.yaml maps folders only: a DuckDB file or a URL holds the contract as is
+    mapped = name != "generic" or options is not None
+    if mapped and (is_folder or (preset and name != "generic")):
+        crm = _open_export(source, name, options)
+    else:
+        crm = _open_contract(source)
+    if validate and (problems := crm.problems()):
+        raise ContractError(problems, source=crm.label)
+    return crm
+
+
+def _open_contract(source: str | os.PathLike[str] | None) -> Crm:
+    """A source that holds the contract tables as they are."""
     con, label, files = _open(source)
     try:
         found = {name.lower(): name for name in _table_names(con)}
         raw = {name: con.table(found[name]) for name in contract.TABLES if name in found}
     except Exception as exc:
         raise SourceError(f"cannot read the tables of {label}: {redact(str(exc))}") from None
-    crm = Crm(
+    return Crm(
         con=con,
         label=label,
         tables={name: contract.conform(name, table) for name, table in raw.items()},
@@ -316,6 +372,3 @@ def open_crm(
         raw=raw,
         files=files,
     )
-    if validate and (problems := crm.problems()):
-        raise ContractError(problems, source=label)
-    return crm

@@ -241,8 +241,7 @@ def lead_cohorts(
     created = scoped.filter(within(scoped.created_at, since.start, quarter.end))
     waited = days_between(created.created_at, created.converted_at)
     within_window = {
-        f"converted_{w}": (created.converted_at.notnull() & (waited <= w)).cast("int64").sum()
-        for w in windows
+        f"converted_{w}": (created.converted_at.notnull() & (waited <= w)).sum() for w in windows
     }
     counts = (
         created.mutate(cohort=month_index(created.created_at))

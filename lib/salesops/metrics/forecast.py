@@ -86,8 +86,8 @@ def _submitted_calls(
     per_rep = latest.group_by(["rep_id", "week"]).aggregate(
         commit=_.amount.sum(where=_.category == "commit"),
         best_case=_.amount.sum(where=_.category == "best_case"),
-        commit_calls=(_.category == "commit").cast("int64").sum(),
-        best_case_calls=(_.category == "best_case").cast("int64").sum(),
+        commit_calls=(_.category == "commit").sum(),
+        best_case_calls=(_.category == "best_case").sum(),
     )
     if rollup == "cumulative":
         return per_rep

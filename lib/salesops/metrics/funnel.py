@@ -159,7 +159,7 @@ def stage_reach(tables: Tables, quarter: Quarter, team: str = ALL_TEAMS) -> pd.D
     open_stages = stages.filter(~stages.is_closed).select("stage", "sort_order")
     pairs = per_deal.cross_join(open_stages)
     reached_k = pairs.won | (pairs.top_open >= pairs.sort_order).fill_null(False)
-    reach = pairs.group_by("stage").aggregate(reached=reached_k.cast("int64").sum())
+    reach = pairs.group_by("stage").aggregate(reached=reached_k.sum())
     visited = (
         evidence.filter(~evidence.is_closed)
         .select("opportunity_id", "stage")
@@ -173,7 +173,7 @@ def stage_reach(tables: Tables, quarter: Quarter, team: str = ALL_TEAMS) -> pd.D
     steps = order.loc[~order["is_closed"], ["stage", "sort_order"]]
     won_stage = order.loc[order["is_won"], ["stage", "sort_order"]].head(1)
     if not won_stage.empty:
-        won = per_deal.aggregate(reached=per_deal.won.cast("int64").sum()).select(
+        won = per_deal.aggregate(reached=per_deal.won.sum()).select(
             stage=ibis.literal(str(won_stage["stage"].iloc[0])),
             reached="reached",
             visited="reached",  # the won step is never back-filled
@@ -268,11 +268,7 @@ def lead_conversion(
     in_window = created.converted_at.notnull() & (
         days_between(created.created_at, created.converted_at) <= window_days
     )
-    row = (
-        created.aggregate(leads=created.count(), converted=in_window.cast("int64").sum())
-        .execute()
-        .iloc[0]
-    )
+    row = created.aggregate(leads=created.count(), converted=in_window.sum()).execute().iloc[0]
     n, converted = plain_int(row["leads"]), plain_int(row["converted"])
     low, high = wilson_interval(converted, n)
     return LeadConversion(

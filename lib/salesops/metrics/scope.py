@@ -2,7 +2,8 @@
 
 A team is the ``team`` of the deal's (lead's, quota's, call's) rep; ``"all"`` means every team.
 Periods are half-open, ``start <= day < end``. Day counts use epoch seconds, which every Ibis
-backend (DuckDB, PostgreSQL, PySpark) computes the same way.
+backend (DuckDB, PostgreSQL, PySpark) computes the same way. Flags are counted with ``.sum()``,
+never ``.cast("int64").sum()``: PostgreSQL casts boolean to integer but not to bigint.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def closed_totals(deals: ibis.Table, start: date, end: date, by: Sequence[str] =
     closed = deals.filter(deals.is_closed & within(deals.close_date, start, end))
     metrics = {
         "closed": closed.count(),
-        "won": closed.is_won.cast("int64").sum(),
+        "won": closed.is_won.sum(),
         "won_amount": closed.amount.sum(where=closed.is_won),
         "closed_amount": closed.amount.sum(),
     }

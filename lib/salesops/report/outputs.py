@@ -66,7 +66,7 @@ class PageContext:
 def hide_source(nb: NotebookNode, source: str, label: str) -> None:
     """Replace the source as given (a URL may hold a password) by its redacted ``label`` where
     papermill recorded it: the injected parameters cell and the notebook's metadata."""
-    if source == label:
+    if not source or source == label:
         return
     for cell in nb.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):

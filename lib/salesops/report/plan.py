@@ -2,6 +2,8 @@
 
 Params files, analyses and their parameters, the output folder, the source (validated against
 the contract), the quarters and the teams are all checked here; bad input raises SalesopsError.
+A source taken from ``$SALESOPS_SOURCE`` stays in the environment, which the kernels inherit: it
+is injected as an empty ``source``, so its credentials never become a notebook parameter.
 """
 
 from __future__ import annotations
@@ -12,7 +14,15 @@ from pathlib import Path
 from typing import TextIO
 
 from salesops import config
-from salesops.data.sources import Crm, open_crm
+from salesops.data import contract
+from salesops.data.sources import Crm, open_crm, redact
+from salesops.errors import (
+    ContractError,
+    ContractProblem,
+    ParamsError,
+    SalesopsError,
+    SourceError,
+)
 from salesops.periods import Quarter
 from salesops.report import grid
 from salesops.report.files import require_writable_folder
@@ -55,8 +65,37 @@ class RunPlan:
     crm: Crm
 
 
+def _first_line(exc: Exception) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def open_checked(source: str, preset: str | None) -> Crm:
+    """Open ``source`` and check it: every contract problem, and required tables with no rows,
+    at once as a ContractError; a backend failure while reading as one SourceError line."""
+    try:
+        crm = open_crm(source, preset=preset)
+        counts = crm.row_counts()
+        problems = [
+            ContractProblem(name, None, "table has no rows", 0)
+            for name in contract.REQUIRED_TABLES
+            if counts.get(name) == 0
+        ]
+        problems += crm.problems()
+    except SalesopsError:
+        raise
+    except Exception as exc:  # e.g. a CSV that is not UTF-8 fails only when scanned
+        raise SourceError(f"cannot read {redact(source)}: {redact(_first_line(exc))}") from None
+    if problems:
+        raise ContractError(problems, source=crm.label)
+    return crm
+
+
 def plan_run(request: RunRequest) -> RunPlan:
     """Load and check everything the run needs; raises SalesopsError on any bad input."""
+    for named in (request.params_file, request.org_params_file):
+        if named is not None and not named.is_file():
+            raise ParamsError(f"params file {named} does not exist")
     settings = config.load_org_settings(request.org_params_file)
     spec = config.load_run_spec(request.params_file)
     known = grid.discover_analyses(request.notebooks_dir or config.NOTEBOOKS_DIR)
@@ -70,7 +109,7 @@ def plan_run(request: RunRequest) -> RunPlan:
 
     source = settings.resolved_source(request.source)
     preset = request.preset or settings.preset or None
-    crm = open_crm(source, preset=preset, validate=True)
+    crm = open_checked(source, preset)
     start_month = settings.fiscal_year_start_month
     quarters = grid.resolve_quarters(
         request.quarters or spec.quarters,
@@ -85,7 +124,7 @@ def plan_run(request: RunRequest) -> RunPlan:
         quarters,
         teams,
         analyses,
-        source=source,
+        source="" if source == os.environ.get(config.SOURCE_ENV) else source,
         preset=preset or "",
         extra=spec.parameters,
         declared=declared,

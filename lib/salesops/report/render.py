@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,7 @@ def render_report(nb: nbformat.NotebookNode, info: PageInfo) -> str:
     cells, bundle = _page_cells(nb, failed=failure is not None)
     page_nb = nbformat.v4.new_notebook(cells=cells, metadata=nb.metadata)
     html, _ = _exporter().from_notebook_node(page_nb)
-    body, toc = _finish_body(html)
+    body, toc, lede = _finish_body(html)
     headline = info.headline if info.headline is not None else bundle
     notice = None
     if failure is not None:
@@ -149,13 +150,14 @@ def render_report(nb: nbformat.NotebookNode, info: PageInfo) -> str:
         "report.html.j2",
         kicker="Sales operations report",
         heading=info.title,
+        lede=lede,
         team=team_label(info.team),
         quarter=info.quarter,
         facts=_facts(
             ("Team", team_label(info.team)),
             ("Quarter", info.quarter),
             ("Data as of", info.data_as_of),
-            ("Generated", info.generated_at),
+            ("Generated", display_time(info.generated_at)),
         ),
         cards=_cards(headline),
         toc=toc,
@@ -202,6 +204,20 @@ def describe_failure(failure: FailureInfo) -> str:
 def team_label(team: str) -> str:
     """The team as a reader sees it: ``all`` reads "All teams"."""
     return "All teams" if team == "all" else team
+
+
+def display_time(stamp: str) -> str:
+    """An ISO timestamp as a reader takes it in, in UTC to the minute: "2026-10-01 07:30 UTC".
+
+    Anything that is not an ISO timestamp with a time zone is shown as given.
+    """
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        return stamp
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def relative_href(href: str) -> str:
@@ -311,16 +327,26 @@ def _shown(output: nbformat.NotebookNode) -> bool:
     return any(mimetype in data for mimetype in _DISPLAY_PRIORITY)
 
 
-def _finish_body(html: str) -> tuple[str, list[tuple[str, str]]]:
-    """nbconvert's body tidied, and its contents: (id, text) of every ``##`` heading.
+def _finish_body(html: str) -> tuple[str, list[tuple[str, str]], str]:
+    """nbconvert's body tidied, its contents ((id, text) of every ``##`` heading) and its lede.
 
-    The notebook's ``#`` title goes (the page header carries the title), so do the pilcrow
-    links; a repeated heading id gets a suffix so each contents link lands on its own section.
+    The notebook's ``#`` title goes (the page header carries the title), and the paragraphs
+    under it become the lede the header shows: the question the page answers, read before the
+    answers. The pilcrow links go; a repeated heading id gets a suffix so each contents link
+    lands on its own section.
     """
     soup = BeautifulSoup(html, "html.parser")
+    lede = ""
     title = soup.select_one(".so-md h1")
     if title is not None:
+        cell = title.find_parent(class_="so-md")
         title.decompose()
+        paragraphs = cell.find_all("p", recursive=False)
+        lede = " ".join(p.get_text(" ", strip=True) for p in paragraphs)
+        for paragraph in paragraphs:
+            paragraph.decompose()
+        if not cell.get_text(strip=True):
+            cell.decompose()
     for link in soup.select("a.anchor-link"):
         link.decompose()
     seen: set[str] = set()
@@ -333,7 +359,7 @@ def _finish_body(html: str) -> tuple[str, list[tuple[str, str]]]:
         heading["id"] = anchor
         if heading.name == "h2":
             toc.append((anchor, heading.get_text(" ", strip=True)))
-    return str(soup), toc
+    return str(soup), toc, lede
 
 
 def _cards(headline: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:

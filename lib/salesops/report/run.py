@@ -3,7 +3,9 @@
 Everything is checked before the first kernel starts (``salesops.report.plan``); bad input
 raises a SalesopsError. Reports then run on a thread pool: each thread only waits on its own
 kernel process, so threads cost nothing, share the progress stream and let the main thread kill
-every kernel when the run is interrupted.
+every kernel when the run is interrupted. A write that fails (a full disk, a folder turned
+read-only) fails its report, or the run when it is the index or manifest, and leaves the
+previous file whole.
 """
 
 from __future__ import annotations
@@ -383,8 +385,13 @@ def run_reports(request: RunRequest) -> RunSummary:
         exit_code, reason = EXIT_FAILED, f"{len(failed)} of {len(records)} reports failed"
     else:
         exit_code, reason = EXIT_OK, f"all {len(records)} reports ok ({reused} reused)"
-    pages = runner.write_indexes(records)
-    runner.write_manifests(records, status="complete", exit_code=exit_code)
+    pages: list[Path] = []
+    try:
+        pages = runner.write_indexes(records)
+        runner.write_manifests(records, status="complete", exit_code=exit_code)
+    except OSError as exc:  # a full disk or a folder gone read-only: the old files stay whole
+        exit_code = EXIT_FAILED
+        reason += f"; the index or manifest could not be written: {exc.strerror or exc}"
     runner.progress.summary(records, exit_code, reason)
     for page in pages:
         runner.progress.note(f"index: {page}")

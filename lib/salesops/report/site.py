@@ -6,7 +6,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from salesops.report.render import provenance_rows, relative_href, render_page, team_label
+from salesops.report.render import (
+    display_time,
+    provenance_rows,
+    relative_href,
+    render_page,
+    team_label,
+)
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ def render_index(
         }
         for team, cells in by_team.items()
     ]
-    facts = [("Data as of", data_as_of), ("Generated", generated_at)]
+    facts = [("Data as of", data_as_of), ("Generated", display_time(generated_at))]
     return render_page(
         "quarter.html.j2",
         kicker="Sales operations reports",

@@ -1,0 +1,68 @@
+"""Data scale: one team's four reports on the demo at growing scale, with each kernel's peak memory.
+
+Peak memory is sampled (every 50 ms, with psutil) as the resident set of every ipykernel process
+under the run; a kernel's peak is the largest sample seen for it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from salesops import config
+
+TEAM = "SMB"
+ANALYSES = ("funnel", "cohort", "forecast_accuracy", "quota")
+SAMPLE_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class ScaleRun:
+    scale: int
+    seconds: float
+    peak_kernel_mb: float
+    kernels: int
+
+
+def _kernel_peaks(run: psutil.Popen, peaks: dict[int, int], done: threading.Event) -> None:
+    while not done.is_set():
+        try:
+            children = run.children(recursive=True)
+        except psutil.NoSuchProcess:
+            return
+        for child in children:
+            try:
+                if "ipykernel" in " ".join(child.cmdline()):
+                    peaks[child.pid] = max(peaks.get(child.pid, 0), child.memory_info().rss)
+            except psutil.Error:
+                continue
+        done.wait(SAMPLE_SECONDS)
+
+
+def run_reports(salesops: Path, source: Path, out: Path, scale: int, quarter: str) -> ScaleRun:
+    """Render ``TEAM``'s four reports (no roll-up) from ``source``; wall time and kernel peaks."""
+    command = [str(salesops), "run", "--quarter", quarter, "--team", TEAM, "--no-rollup"]
+    for analysis in ANALYSES:
+        command += ["--analysis", analysis]
+    command += ["--source", str(source), "--out", str(out), "--force"]
+    peaks: dict[int, int] = {}
+    done = threading.Event()
+    started = time.perf_counter()
+    run = psutil.Popen(
+        command, cwd=config.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    sampler = threading.Thread(target=_kernel_peaks, args=(run, peaks, done), daemon=True)
+    sampler.start()
+    output, _ = run.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if run.returncode != 0:
+        raise RuntimeError(f"salesops run at scale {scale} failed:\n{output}")
+    peak = max(peaks.values(), default=0) / 2**20
+    return ScaleRun(scale=scale, seconds=seconds, peak_kernel_mb=peak, kernels=len(peaks))

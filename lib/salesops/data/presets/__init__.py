@@ -1,0 +1,110 @@
+"""Presets: mappings from CRM export folders onto the data contract, by name.
+
+A preset loads an export folder into an in-memory DuckDB (all text) and defines one SQL view per
+contract table it can build; ``sources.open_crm`` then conforms and checks those views like any
+other source. Each preset records what it found, mapped and missed in a ``MappingLog``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import ibis
+
+from salesops import config
+from salesops.data import contract
+from salesops.data.presets import generic, hubspot, salesforce
+from salesops.data.presets.export import Export
+from salesops.data.presets.log import MappingLog
+from salesops.data.presets.mapping import DEFAULT_MAPPING, Context, MappingFile, load_mapping
+
+PRESETS: dict[str, Callable[[Context], Export]] = {
+    "generic": generic.map_export,
+    "salesforce": salesforce.map_export,
+    "hubspot": hubspot.map_export,
+}
+KNOWN_PRESETS: tuple[str, ...] = tuple(PRESETS)
+RATES_HINTS = {
+    "generic": "fx_rates.csv (currency, rate to the reporting currency)",
+    "salesforce": salesforce.RATES_HINT,
+    "hubspot": hubspot.RATES_HINT,
+}
+
+
+@dataclass
+class MappedExport:
+    """The contract views of an export folder (as text), its files, and the mapping log."""
+
+    con: ibis.BaseBackend
+    tables: dict[str, ibis.Table]
+    files: dict[str, Path]
+    log: MappingLog
+
+
+def resolve(preset: str | None, mapping: Path | None = None) -> tuple[str, MappingFile | None]:
+    """The preset name and mapping file for ``--preset`` and an optional mapping path.
+
+    ``preset`` may be a preset name or the path of a mapping file (``.yaml``/``.yml``, relative
+    to the working folder or the project root) whose ``preset`` key names the preset; otherwise
+    ``mapping``, else ``params/mapping.yaml`` when it exists, supplies the options. Raises
+    ValueError for an unknown name.
+    """
+    text = preset or ""
+    if text.lower().endswith((".yaml", ".yml")):
+        path = Path(text).expanduser()
+        # a relative path is taken from the working folder, else from the project root
+        if not path.is_absolute() and not path.exists():
+            path = config.ROOT / path
+        chosen = load_mapping(path)
+        return chosen.preset, chosen
+    if text and text not in PRESETS:
+        raise ValueError(text)
+    if mapping is not None:
+        chosen = load_mapping(mapping)
+    elif DEFAULT_MAPPING.is_file():
+        chosen = load_mapping(DEFAULT_MAPPING)
+    else:
+        chosen = None
+    name = text or (chosen.preset if chosen else "generic")
+    return name, chosen
+
+
+def map_folder(
+    name: str, folder: Path, mapping: MappingFile | None, *, currency: str, start_month: int
+) -> MappedExport:
+    """Map the export ``folder`` with the preset ``name`` onto contract views."""
+    options = mapping or MappingFile.model_validate({"preset": name})
+    ctx = Context(folder, options, currency, start_month)
+    export = PRESETS[name](ctx)
+    tables = {
+        table: export.con.table(table)
+        for table in contract.TABLES
+        if export.scalar(
+            f"SELECT count(*) FROM information_schema.tables WHERE table_name = '{table}'"
+        )
+    }
+    _flag_unconverted(export, tables, currency, RATES_HINTS[name])
+    return MappedExport(export.con, tables, export.files, export.log)
+
+
+def _flag_unconverted(
+    export: Export, tables: dict[str, ibis.Table], currency: str, hint: str
+) -> None:
+    """Record the currencies whose deal amounts are not in the reporting currency."""
+    if "opportunities" not in tables:
+        return
+    rows = export.rows(
+        "SELECT DISTINCT currency FROM opportunities WHERE currency IS NOT NULL ORDER BY 1"
+    )
+    found = [str(r[0]) for r in rows]
+    if len(found) <= 1:
+        return
+    others = [c for c in found if c != currency] if currency in found else found[1:]
+    export.log.unconverted_currencies = others
+    export.log.note(
+        f"Deal amounts are in {', '.join(found)} and no rate converts "
+        f"{', '.join(others)}: amounts are left as found, so amount metrics would add different "
+        f"currencies (counts are unaffected); add {hint} to convert them."
+    )

@@ -1,0 +1,75 @@
+"""The generic preset with a mapping file: files holding the contract tables under other names.
+
+Per contract table the mapping file may name the file, rename columns, map values, give date
+formats and constant columns; every value is then read with the export quirks (booleans in any
+spelling, dates in several formats, numbers with thousands separators, names NFC-normalised). A
+required contract column the file lacks stays absent, so the contract check reports it as
+missing; a nullable one (``reps.region``) becomes a column of nulls.
+"""
+
+from __future__ import annotations
+
+from salesops.data import contract
+from salesops.data.presets import quirks
+from salesops.data.presets.export import Export, load_export
+from salesops.data.presets.log import MappingLog
+from salesops.data.presets.mapping import Context, TableMapping
+from salesops.errors import ParamsError
+
+_NAMES = {"stage", "team"}
+
+
+def _value(export: Export, ctx: Context, table: str, column: str, spec: TableMapping) -> str | None:
+    """SQL for one contract column, or None when neither the file nor a constant gives it."""
+    if column in spec.constants:
+        raw = quirks.quoted(spec.constants[column])
+    elif export.has_column(table, spec.columns.get(column, column)):
+        raw = export.column(table, spec.columns.get(column, column))
+    elif contract.TABLES[table].schema.columns[column].nullable:
+        return "NULL"
+    else:
+        return None
+    if column in spec.values:
+        cases = " ".join(
+            f"WHEN {quirks.quoted(a)} THEN {quirks.quoted(b)}"
+            for a, b in spec.values[column].items()
+        )
+        raw = f"(CASE {quirks.text(raw)} {cases} ELSE {raw} END)"
+    dtype = contract.TABLES[table].columns[column]
+    formats = (spec.dates[column],) if column in spec.dates else ()
+    if dtype.is_boolean():
+        return quirks.boolean(raw)
+    if dtype.is_timestamp():
+        return quirks.timestamp(raw, day_first=ctx.mapping.day_first, formats=formats)
+    if dtype.is_date():
+        return quirks.date(raw, day_first=ctx.mapping.day_first, formats=formats)
+    if dtype.is_numeric():
+        return quirks.number(raw)
+    return quirks.name(raw) if column in _NAMES else quirks.text(raw)
+
+
+def map_export(ctx: Context) -> Export:
+    """Load the contract tables' files and define each as a view of contract columns (text)."""
+    log = MappingLog("generic")
+    unknown = sorted(set(ctx.mapping.tables) - set(contract.TABLES))
+    if unknown:
+        raise ParamsError(
+            f"the mapping file maps {', '.join(unknown)}, which are not contract tables "
+            f"({', '.join(contract.TABLES)})"
+        )
+    renamed = {**ctx.mapping.files}
+    renamed.update({t: spec.file for t, spec in ctx.mapping.tables.items() if spec.file})
+    names = {table: () for table in contract.TABLES}
+    export = load_export(ctx.folder, names, log, encoding=ctx.mapping.encoding, renamed=renamed)
+    for table, spec in contract.TABLES.items():
+        if not export.has(table):
+            if not spec.required:
+                log.miss(f"No {table} file: {spec.enables} off.")
+            continue
+        mapping = ctx.mapping.tables.get(table, TableMapping())
+        values = {c: _value(export, ctx, table, c, mapping) for c in spec.columns}
+        select = ", ".join(f"{sql} AS {c}" for c, sql in values.items() if sql is not None)
+        export.view(table, f"SELECT {select} FROM {export.table(table)}")
+        renames = [f"{c} <- {s}" for c, s in mapping.columns.items()]
+        log.map(table, export.files[table].name + (f" ({', '.join(renames)})" if renames else ""))
+    return export

@@ -1,0 +1,381 @@
+"""HubSpot deals, pipelines and stages, owners (and teams, stage history) as exports name them.
+
+Reads the tables of the common warehouse syncs (Fivetran: ``deal``, ``deal_pipeline``,
+``deal_pipeline_stage``, ``owner``, ``deal_stage``, ``team``, ``owner_team``; Airbyte and Stitch
+``properties_*`` columns) and the CRM's own CSV export (column titles such as "Record ID", "Deal
+Stage", "Deal owner"; name other file names in the mapping file's ``files``).
+
+Choices: a stage is closed and won by its pipeline metadata (``closed_won``/``is_closed``), else by
+its probability (1 won, 0 lost), never by its label; with several pipelines a stage is named
+"<pipeline> / <stage>" and ordered by pipeline, then stage display order; deals and history may
+name a stage by id or by label, an owner by id, name or email. Amounts are the amount in company
+currency when the export has it. A rep's team is their primary HubSpot team (``team``/
+``owner_team``, or an owner ``team`` column) unless the mapping file names an owner column; their
+hire date is when the owner was created, else their first deal.
+"""
+
+from __future__ import annotations
+
+import re
+
+from salesops.data.presets import quirks
+from salesops.data.presets.export import Export, load_export
+from salesops.data.presets.log import MappingLog
+from salesops.data.presets.mapping import Context
+from salesops.errors import SourceError
+from salesops.formatting import count
+
+
+def _deal_count(n: int) -> str:
+    return f"{count(n)} deal{'' if n == 1 else 's'}"
+
+
+RATES_HINT = "the deals' amount in company currency (amount_in_home_currency)"
+UNASSIGNED = "Unassigned"
+
+OBJECTS: dict[str, tuple[str, ...]] = {
+    "deals": ("deal", "all-deals"),
+    "pipelines": ("deal_pipeline", "deal_pipelines", "pipeline"),
+    "stages": ("deal_pipeline_stage", "deal_pipeline_stages", "pipeline_stages", "pipeline_stage"),
+    "owners": ("owner", "users"),
+    "history": ("deal_stage", "deal_stages", "deal_stage_history"),
+    "teams": ("team",),
+    "owner_teams": ("owner_team",),
+}
+
+DEAL = {
+    "id": ("deal_id", "hs_object_id", "Record ID", "id"),
+    "owner": (
+        "owner_id",
+        "property_hubspot_owner_id",
+        "properties_hubspot_owner_id",
+        "hubspot_owner_id",
+        "Deal owner",
+    ),
+    "pipeline": ("deal_pipeline_id", "property_pipeline", "properties_pipeline", "pipeline"),
+    "stage": (
+        "deal_pipeline_stage_id",
+        "property_dealstage",
+        "properties_dealstage",
+        "dealstage",
+        "Deal Stage",
+    ),
+    "created": ("property_createdate", "properties_createdate", "createdate", "Create Date"),
+    "close": ("property_closedate", "properties_closedate", "closedate", "Close Date"),
+    "home_amount": (
+        "property_amount_in_home_currency",
+        "properties_amount_in_home_currency",
+        "amount_in_home_currency",
+        "Amount in company currency",
+    ),
+    "amount": ("property_amount", "properties_amount", "amount"),
+    "currency": (
+        "property_deal_currency_code",
+        "properties_deal_currency_code",
+        "deal_currency_code",
+        "Currency",
+    ),
+    "deleted": ("is_deleted", "_fivetran_deleted", "archived"),
+    "source": ("property_hs_analytics_source", "properties_hs_analytics_source", "Original Source"),
+    "forecast": (
+        "property_hs_manual_forecast_category",
+        "properties_hs_manual_forecast_category",
+        "hs_manual_forecast_category",
+        "Forecast category",
+    ),
+    "account": ("company_id", "associated_company_id", "Associated Company IDs"),
+}
+_DATE_ENTERED = "^(property_|properties_)?hs_date_entered_(.+)$"
+
+
+def _forecast_category(expr: str) -> str:
+    word = f"replace(replace(lower({quirks.text(expr)}), ' ', '_'), 'commited', 'commit')"
+    return f"(CASE {word} WHEN 'bestcase' THEN 'best_case' ELSE {word} END)"
+
+
+class _Mapper:
+    def __init__(self, export: Export, ctx: Context) -> None:
+        self.x, self.ctx, self.log = export, ctx, export.log
+
+    def c(self, obj: str, *names: str, alias: str = "") -> str:
+        return self.x.column(obj, *names, alias=alias)
+
+    def _deleted(self, obj: str, alias: str = "") -> str:
+        flag = self.c(obj, *DEAL["deleted"], alias=alias)
+        return "TRUE" if flag == "NULL" else f"NOT coalesce({quirks.is_true(flag)}, FALSE)"
+
+    def run(self) -> None:
+        for obj, enables in (
+            ("deals", "every report (the deals themselves)"),
+            ("stages", "stage order and closed/won flags"),
+            ("owners", "the reps"),
+            ("history", "stage conversion and time in stage (unless deals have hs_date_entered_*)"),
+        ):
+            if not self.x.has(obj):
+                self.log.miss(f"No {obj} file: {enables} off.")
+        self.log.miss(
+            "HubSpot exports no quotas, forecast calls or leads in this preset: quota "
+            "attainment is off, forecast accuracy is rebuilt from stage history; add quotas.csv "
+            "and friends in contract shape with the generic preset to enable them."
+        )
+        if self.x.has("owners"):
+            self._owners()
+        if self.x.has("stages"):
+            self._stages()
+        if self.x.has("deals"):
+            self._deals()
+        if self.x.has("owners"):
+            self._reps()
+
+    def _owners(self) -> None:
+        x, q, o = self.x, quirks, "owners"
+        first = q.text(self.c(o, "first_name", "firstName", "First Name"))
+        last = q.text(self.c(o, "last_name", "lastName", "Last Name"))
+        x.db.execute(
+            f"CREATE TABLE hs_owners AS SELECT "
+            f"{q.text(self.c(o, 'owner_id', 'id', 'ownerId'))} AS id, "
+            f"nullif(trim(concat_ws(' ', {first}, {last})), '') AS name, "
+            f"{q.text(self.c(o, 'email', 'Email'))} AS email FROM {x.table(o)}"
+        )
+
+    def _stages(self) -> None:
+        x, q, s = self.x, quirks, "stages"
+        pipeline = q.text(self.c(s, "pipeline_id", "pipelineId", "pipeline", alias="s"))
+        if x.has("pipelines"):
+            p = "pipelines"
+            pipelines = (
+                f"SELECT {q.text(self.c(p, 'pipeline_id', 'id', 'pipelineId'))} AS id, "
+                f"{q.name(self.c(p, 'label', 'name'))} AS label, "
+                f"{q.parsed_number(self.c(p, 'display_order', 'displayOrder'))} AS position "
+                f"FROM {x.table(p)}"
+            )
+        else:
+            pipelines = (
+                "SELECT NULL::VARCHAR AS id, NULL AS label, NULL::DOUBLE AS position WHERE FALSE"
+            )
+        chance = q.parsed_number(self.c(s, "probability", "metadata.probability", alias="s"))
+        x.db.execute(f"CREATE TABLE hs_pipelines AS {pipelines}")
+        x.db.execute(
+            f"CREATE TABLE hs_all_stages AS SELECT "
+            f"{q.text(self.c(s, 'stage_id', 'id', 'stageId', alias='s'))} AS stage_id, "
+            f"{q.name(self.c(s, 'label', 'name', alias='s'))} AS label, {pipeline} AS pipeline_id, "
+            f"coalesce(p.label, {pipeline}) AS pipeline_label, p.position AS pipeline_position, "
+            f"{q.parsed_number(self.c(s, 'display_order', 'displayOrder', alias='s'))} "
+            "AS position, "
+            f"CASE WHEN {chance} > 1 THEN {chance} / 100 ELSE {chance} END AS probability, "
+            f"{q.is_true(self.c(s, 'closed_won', 'is_closed_won', alias='s'))} AS closed_won, "
+            f"{q.is_true(self.c(s, 'is_closed', 'isClosed', 'metadata.isClosed', alias='s'))} "
+            f"AS is_closed FROM {x.table(s)} AS s LEFT JOIN hs_pipelines AS p ON p.id = {pipeline} "
+            f"WHERE {self._deleted(s, 's')}"
+        )
+        kept = self.ctx.mapping.pipelines
+        if kept:
+            listed = ", ".join(q.quoted(k) for k in kept)
+            keep = f"pipeline_id IN ({listed}) OR pipeline_label IN ({listed})"
+        else:
+            keep = "TRUE"
+        several = (
+            int(
+                x.scalar(f"SELECT count(DISTINCT pipeline_id) FROM hs_all_stages WHERE {keep}") or 0
+            )
+            > 1
+        )
+        named = "pipeline_label || ' / ' || label" if several else "label"
+        x.db.execute(
+            f"CREATE TABLE hs_stages AS SELECT *, {named} AS stage, "
+            "coalesce(closed_won, probability = 1, FALSE) AS won, "
+            "coalesce(is_closed, closed_won OR probability IN (0, 1), FALSE) AS closed, "
+            "row_number() OVER (ORDER BY pipeline_position NULLS LAST, pipeline_id, "
+            f"position NULLS LAST, stage_id) AS sort_order FROM hs_all_stages WHERE {keep}"
+        )
+        x.view(
+            "stages",
+            "SELECT stage, CAST(sort_order AS VARCHAR) AS sort_order, "
+            "CAST(closed OR won AS VARCHAR) AS is_closed, CAST(won AS VARCHAR) AS is_won, "
+            "CAST(probability AS VARCHAR) AS probability FROM hs_stages",
+        )
+        how = " (named '<pipeline> / <stage>')" if several else ""
+        self.log.map("stages", f"{x.files['stages'].name}{how}; won/closed from metadata")
+
+    def _stage_of(self, value: str, pipeline: str) -> str:
+        """SQL of the contract stage for a stage id or label (within the pipeline, if known)."""
+        if not self.x.has("stages"):
+            return quirks.name(value)
+        v, p = quirks.text(value), quirks.text(pipeline)
+        return (
+            f"coalesce((SELECT stage FROM hs_stages WHERE stage_id = {v} LIMIT 1), "
+            f"(SELECT stage FROM hs_stages WHERE lower(label) = lower(nfc_normalize({v})) "
+            f"AND ({p} IS NULL OR {p} IN (pipeline_id, pipeline_label)) ORDER BY sort_order "
+            f"LIMIT 1), nfc_normalize({v}))"
+        )
+
+    def _in_pipelines(self, pipeline: str) -> str:
+        kept = self.ctx.mapping.pipelines
+        if not kept or not self.x.has("stages"):
+            return "TRUE"
+        p = quirks.text(pipeline)
+        return (
+            f"{p} IN (SELECT pipeline_id FROM hs_stages UNION SELECT pipeline_label FROM hs_stages)"
+        )
+
+    def _owner_of(self, value: str) -> str:
+        if not self.x.has("owners"):
+            return quirks.text(value)
+        v = quirks.text(value)
+        return (
+            f"coalesce((SELECT id FROM hs_owners WHERE id = {v}), (SELECT id FROM hs_owners "
+            f"WHERE lower(name) = lower({v}) OR lower(email) = lower({v}) LIMIT 1), {v})"
+        )
+
+    def _deals(self) -> None:
+        x, q, d = self.x, quirks, "deals"
+        day_first = self.ctx.mapping.day_first
+        home = x.has_column(d, *DEAL["home_amount"])
+        amount = self.c(d, *(DEAL["home_amount"] if home else DEAL["amount"]))
+        currency = (
+            q.quoted(self.ctx.currency)
+            if home
+            else f"coalesce({q.text(self.c(d, *DEAL['currency']))}, {q.quoted(self.ctx.currency)})"
+        )
+        pipeline = self.c(d, *DEAL["pipeline"])
+        x.db.execute(
+            f"CREATE TABLE hs_deals AS SELECT {q.text(self.c(d, *DEAL['id']))} AS id, "
+            f"{self._owner_of(self.c(d, *DEAL['owner']))} AS owner, "
+            f"{q.text(self.c(d, *DEAL['account']))} AS account, "
+            f"{q.timestamp(self.c(d, *DEAL['created']), day_first=day_first)} AS created_text, "
+            f"{q.parsed_timestamp(self.c(d, *DEAL['created']), day_first=day_first)} "
+            "AS created_ts, "
+            f"{q.date(self.c(d, *DEAL['close']), day_first=day_first)} AS close_text, "
+            f"CAST({q.parsed_timestamp(self.c(d, *DEAL['close']), day_first=day_first)} AS DATE) "
+            f"AS close_day, {self._stage_of(self.c(d, *DEAL['stage']), pipeline)} AS stage, "
+            f"{pipeline} AS pipeline, {amount} AS raw_amount, {currency} AS currency, "
+            f"{_forecast_category(self.c(d, *DEAL['forecast']))} AS fc, "
+            f"{q.name(self.c(d, *DEAL['source']))} AS source "
+            f"FROM {x.table(d)} WHERE {self._deleted(d)} AND {self._in_pipelines(pipeline)}"
+        )
+        flags = (
+            "SELECT stage, closed OR won AS closed, won FROM hs_stages"
+            if x.has("stages")
+            else "SELECT NULL::VARCHAR AS stage, NULL::BOOLEAN AS closed, NULL::BOOLEAN AS won "
+            "WHERE FALSE"
+        )
+        x.db.execute(
+            "CREATE TABLE hs_flagged AS SELECT d.*, s.closed, s.won, "
+            "coalesce(s.closed AND d.close_day < CAST(d.created_ts AS DATE), FALSE) AS backwards "
+            f"FROM hs_deals AS d LEFT JOIN ({flags}) AS s USING (stage)"
+        )
+        x.view(
+            "opportunities",
+            "SELECT id AS opportunity_id, owner AS rep_id, account AS account_id, "
+            "CASE WHEN backwards THEN strftime(close_day, '%Y-%m-%d 00:00:00') ELSE created_text "
+            "END AS created_at, close_text AS close_date, stage, CAST(closed AS VARCHAR) AS "
+            f"is_closed, CAST(won AS VARCHAR) AS is_won, coalesce({q.number('raw_amount')}, '0') "
+            "AS amount, currency, fc AS forecast_category, source, NULL AS segment, "
+            "NULL AS product FROM hs_flagged",
+        )
+        what = "amount in company currency" if home else "amount in each deal's currency"
+        self.log.map("opportunities", f"{x.files[d].name} ({what}; flags from the stage)")
+        backwards = int(x.scalar("SELECT count(*) FROM hs_flagged WHERE backwards") or 0)
+        if backwards:
+            self.log.note(
+                f"{_deal_count(backwards)} closed before they were created (entered after the "
+                "fact): created_at is set to the close date, so their cycle is 0 days."
+            )
+        no_amount = int(x.scalar("SELECT count(*) FROM hs_deals WHERE raw_amount IS NULL") or 0)
+        if no_amount:
+            self.log.note(f"{_deal_count(no_amount)} without an amount: read as 0.")
+        self._history(pipeline)
+
+    def _history(self, pipeline: str) -> None:
+        x, q = self.x, quirks
+        parts = []
+        if x.has("history"):
+            h = "history"
+            deal = q.text(self.c(h, "deal_id", "dealId", "objectId"))
+            parts.append(
+                f"SELECT {deal} AS opportunity_id, "
+                f"{self._stage_of(self.c(h, 'value', 'dealstage', 'stage_id', 'stage'), 'NULL')} "
+                f"AS stage, {q.parsed_timestamp(self.c(h, 'date_entered', 'timestamp'))} "
+                f"AS entered_ts FROM {x.table(h)}"
+            )
+        entered = [c for c in x.columns["deals"].values() if re.match(_DATE_ENTERED, c, re.I)]
+        if entered and x.has("stages"):
+            listed = ", ".join(f'"{c}"' for c in entered)
+            parts.append(
+                "SELECT opportunity_id, (SELECT stage FROM hs_stages WHERE stage_id = "
+                "regexp_extract(column_name, '" + _DATE_ENTERED + "', 2, 'i') LIMIT 1) AS stage, "
+                f"{q.parsed_timestamp('entered')} AS entered_ts FROM (UNPIVOT (SELECT "
+                f"{q.text(self.c('deals', *DEAL['id']))} AS opportunity_id, {listed} "
+                f"FROM {x.table('deals')}) ON {listed} INTO NAME column_name VALUE entered)"
+            )
+        if not parts:
+            return
+        x.view(
+            "stage_history",
+            "SELECT opportunity_id, stage, strftime(entered_ts, '%Y-%m-%d %H:%M:%S') AS "
+            "entered_at, NULL AS amount, NULL AS close_date, NULL AS forecast_category FROM ("
+            + " UNION ALL ".join(parts)
+            + ") WHERE stage IS NOT NULL AND opportunity_id IN (SELECT id FROM hs_deals) "
+            "QUALIFY row_number() OVER (PARTITION BY opportunity_id, stage "
+            "ORDER BY entered_ts NULLS LAST) = 1",
+        )
+        origin = "deal_stage rows" if x.has("history") else ""
+        if entered and x.has("stages"):
+            origin = " + ".join(filter(None, [origin, "hs_date_entered_* columns"]))
+        self.log.map("stage_history", f"{origin} (first entry into each stage)")
+
+    def _reps(self) -> None:
+        x, q, o = self.x, quirks, "owners"
+        choice = self.ctx.mapping.team or "team"
+        if choice != "team":
+            if not x.has_column(o, choice):
+                raise SourceError(
+                    f"the mapping file takes the team from owners.{choice}, "
+                    "which the owners file lacks"
+                )
+            team = q.name(self.c(o, choice, alias="o"))
+            source = f"owners.{choice}"
+        elif x.has("teams") and x.has("owner_teams"):
+            t, ot = "teams", "owner_teams"
+            team = (
+                f"(SELECT {q.name(self.c(t, 'name', 'label', alias='t'))} FROM {x.table(ot)} AS ot "
+                f"JOIN {x.table(t)} AS t ON {q.text(self.c(t, 'id', 'team_id', alias='t'))} = "
+                f"{q.text(self.c(ot, 'team_id', alias='ot'))} WHERE "
+                f"{q.text(self.c(ot, 'owner_id', alias='ot'))} = "
+                f"{q.text(self.c(o, 'owner_id', 'id', alias='o'))} ORDER BY "
+                f"{q.is_true(self.c(ot, 'is_primary', 'primary', alias='ot'))} DESC NULLS LAST "
+                "LIMIT 1)"
+            )
+            source = "the owner's primary team"
+        else:
+            team = q.name(self.c(o, "team", "primary_team", "Teams", alias="o"))
+            source = "the owners' team column"
+        owner_id = q.text(self.c(o, "owner_id", "id", "ownerId", alias="o"))
+        created = q.parsed_timestamp(self.c(o, "created_at", "createdAt", "Created at", alias="o"))
+        first_deal = f"(SELECT min(created_ts) FROM hs_deals WHERE owner = {owner_id})"
+        x.db.execute(
+            f"CREATE TABLE hs_reps AS SELECT {owner_id} AS rep_id, "
+            f"coalesce(h.name, h.email, {owner_id}) AS rep_name, {team} AS team, NULL AS manager, "
+            f"NULL AS region, 'rep' AS role, strftime(coalesce({created}, {first_deal}), "
+            f"'%Y-%m-%d') AS hire_date, NULL AS end_date FROM {x.table(o)} AS o "
+            f"JOIN hs_owners AS h ON h.id = {owner_id}"
+        )
+        x.view(
+            "reps",
+            f"SELECT rep_id, rep_name, coalesce(team, {q.quoted(UNASSIGNED)}) AS team, manager, "
+            "region, role, hire_date, end_date FROM hs_reps",
+        )
+        self.log.map("reps", f"{x.files[o].name} (team from {source})")
+        no_team = int(x.scalar("SELECT count(*) FROM hs_reps WHERE team IS NULL") or 0)
+        if no_team:
+            self.log.note(f"{count(no_team)} reps have no team: their team reads {UNASSIGNED!r}.")
+
+
+def map_export(ctx: Context) -> Export:
+    """Load a HubSpot export folder and define the contract views over it."""
+    log = MappingLog("hubspot")
+    export = load_export(
+        ctx.folder, OBJECTS, log, encoding=ctx.mapping.encoding, renamed=ctx.mapping.files
+    )
+    _Mapper(export, ctx).run()
+    return export

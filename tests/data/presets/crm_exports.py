@@ -1,0 +1,319 @@
+"""Small CRM exports written by hand, in the shapes Salesforce, HubSpot and spreadsheets give.
+
+The Salesforce export carries the quirks of real ones: Windows-1252 and BOM-prefixed files,
+booleans as 0/1, TRUE/FALSE and true/false, dates in ISO, US and European forms, stage names
+translated and accented (one decomposed), two currencies, a deleted row, a deal won before it was
+created, a deal older than the stage history, a rep without a role and a lead owned by a queue.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+
+def write(folder: Path, name: str, text: str, encoding: str = "utf-8", bom: bool = False) -> Path:
+    """``text`` (dedented lines) as ``folder/name`` in ``encoding``, optionally with a UTF-8 BOM."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [line.strip() for line in text.strip().splitlines()]
+    data = ("\r\n".join(lines) + "\r\n").encode(encoding)
+    path = folder / name
+    path.write_bytes((codecs.BOM_UTF8 if bom else b"") + data)
+    return path
+
+
+NEGOCIATION_NFD = "Ne\u0301gociation"  # decomposed é, as some tools write it
+
+
+def salesforce_export(folder: Path) -> Path:
+    """One Salesforce data export; the numbers the tests expect are worked out in their comments."""
+    write(
+        folder,
+        "UserRole.csv",
+        """
+        Id,Name
+        R1,Enterprise
+        R2,Mid-Market
+        """,
+    )
+    write(
+        folder,
+        "User.csv",
+        """
+        Id,Name,FirstName,LastName,UserRoleId,ManagerId,Title,IsActive,CreatedDate,LastModifiedDate
+        U1,Ana Lima,Ana,Lima,R1,U9,Account Executive,1,2024-01-08T09:00:00.000Z,2026-01-02
+        U2,José Núñez,José,Núñez,R2,U9,,1,2024-03-04T09:00:00.000Z,2026-01-02
+        U3,Zoë Ødegaard,Zoë,Ødegaard,,U9,,0,2025-02-03T09:00:00.000Z,2026-08-31T17:00:00.000Z
+        U9,Mo Manager,Mo,Manager,R1,,VP Sales,1,2023-01-02T09:00:00.000Z,2026-01-02
+        """,
+        encoding="windows-1252",
+    )
+    write(
+        folder,
+        "OpportunityStage.csv",
+        """
+        Id,MasterLabel,ApiName,SortOrder,IsClosed,IsWon,DefaultProbability,IsActive
+        S1,Prospecção,Prospecção,1,FALSE,FALSE,10,TRUE
+        S2,Négociation,Négociation,2,FALSE,FALSE,50,TRUE
+        S3,Gagné,Gagné,3,TRUE,TRUE,100,TRUE
+        S4,Perdu,Perdu,4,TRUE,FALSE,0,TRUE
+        """,
+        bom=True,
+    )
+    write(
+        folder,
+        "Opportunity.csv",
+        """
+        Id,OwnerId,AccountId,Name,StageName,IsClosed,IsWon,Amount,CurrencyIsoCode,CloseDate,CreatedDate,ForecastCategoryName,LeadSource,IsDeleted
+        O1,U1,A1,Big one,Gagné,1,1,12000,USD,2026-08-14,2026-07-01T09:00:00.000Z,Closed,Web,0
+        O2,U2,A2,Lost one,Perdu,1,0,8000,EUR,2026-09-01,07/02/2026 10:00,Omitted,Partner,0
+        O3,U3,,Open,Négociation,0,0,"5,000.00",EUR,30.11.2026,2026-08-03 11:00:00,Best Case,Web,0
+        O4,U1,A1,No amount,Prospecção,0,0,,USD,2026-12-15,2026-09-20T12:00:00Z,Pipeline,,0
+        O5,U2,A3,Entered late,Gagné,1,1,10000,USD,2026-07-10,2026-07-15T08:00:00.000Z,Closed,Web,0
+        O6,U2,A3,Deleted,Gagné,1,1,99999,USD,2026-07-11,2026-07-01T08:00:00.000Z,Closed,Web,1
+        O7,U1,A4,Before go-live,Gagné,1,1,4000,USD,2026-07-20,2026-05-20T08:00:00.000Z,Closed,Web,0
+        """,
+    )
+    write(
+        folder,
+        "OpportunityHistory.csv",
+        f"""
+        OpportunityId,StageName,CreatedDate,Amount,CloseDate,ForecastCategory
+        O1,Prospecção,2026-07-01T09:00:00.000Z,10000,2026-09-30,Pipeline
+        O1,Prospecção,2026-07-05T09:00:00.000Z,11000,2026-09-30,Pipeline
+        O1,Négociation,2026-07-20T09:00:00.000Z,12000,2026-09-30,BestCase
+        O1,Gagné,2026-08-14T09:00:00.000Z,12000,2026-08-14,Closed
+        O2,Prospecção,2026-07-02T10:00:00.000Z,8000,2026-09-30,Pipeline
+        O2,Perdu,2026-09-01T10:00:00.000Z,8000,2026-09-01,Omitted
+        O3,Prospecção,2026-08-03T11:00:00.000Z,5000,2026-11-30,Pipeline
+        O3,{NEGOCIATION_NFD},2026-09-10T11:00:00.000Z,5000,2026-11-30,BestCase
+        O4,Prospecção,2026-09-20T12:00:00.000Z,,2026-12-15,Pipeline
+        O5,Gagné,2026-07-15T08:00:00.000Z,10000,2026-07-10,Closed
+        O7,Négociation,2026-06-01T08:00:00.000Z,4000,2026-07-31,BestCase
+        O7,Gagné,2026-07-20T08:00:00.000Z,4000,2026-07-20,Closed
+        """,
+    )
+    write(
+        folder,
+        "CurrencyType.csv",
+        """
+        Id,IsoCode,ConversionRate,IsCorporate,IsActive
+        C1,USD,1,true,true
+        C2,EUR,0.8,false,true
+        """,
+    )
+    write(
+        folder,
+        "Lead.csv",
+        """
+        Id,CreatedDate,LeadSource,OwnerId,Status,IsConverted,ConvertedDate,ConvertedOpportunityId
+        L1,2026-06-20T08:00:00.000Z,Web,U1,Qualified,1,2026-07-01,O1
+        L2,2026-07-01T15:00:00.000Z,Partner,00G000000000001,Qualified,1,2026-07-01,
+        L3,2026-07-03T08:00:00.000Z,Web,U2,Open,0,,
+        """,
+    )
+    write(
+        folder,
+        "Period.csv",
+        """
+        Id,Type,StartDate,EndDate,Number
+        Y26,Year,2026-01-01,2026-12-31,1
+        P1,Quarter,2026-01-01,2026-03-31,1
+        P2,Quarter,2026-04-01,2026-06-30,2
+        P3,Quarter,2026-07-01,2026-09-30,3
+        P4,Quarter,2026-10-01,2026-12-31,4
+        """,
+    )
+    write(
+        folder,
+        "ForecastingQuota.csv",
+        """
+        Id,QuotaOwnerId,StartDate,QuotaAmount,CurrencyIsoCode,IsAmount
+        Q1,U1,2026-07-01,5000,USD,true
+        Q2,U1,2026-08-01,5000,USD,true
+        Q3,U1,2026-09-01,10000,USD,true
+        Q4,U2,2026-07-01,12000,EUR,true
+        Q5,U2,2026-07-01,40,,false
+        """,
+    )
+    write(
+        folder,
+        "ForecastingItem.csv",
+        """
+        Id,OwnerId,PeriodId,ForecastCategoryName,ForecastAmount,LastModifiedDate
+        F1,U1,P3,Commit,10000,2026-07-06T17:00:00.000Z
+        F2,U1,P3,Best Case,15000,2026-07-06T17:00:00.000Z
+        F3,U1,P3,Closed,12000,2026-07-06T17:00:00.000Z
+        """,
+    )
+    return folder
+
+
+def hubspot_export(folder: Path) -> Path:
+    """HubSpot as a warehouse sync writes it (Fivetran table and column names), two pipelines.
+
+    Dates are epoch milliseconds in ``deal_stage`` (as the sync writes them) and ISO elsewhere.
+    """
+    write(
+        folder,
+        "deal_pipeline.csv",
+        """
+        pipeline_id,label,display_order,active
+        default,Sales,0,true
+        renewals,Renewals,1,true
+        """,
+    )
+    write(
+        folder,
+        "deal_pipeline_stage.csv",
+        """
+        stage_id,pipeline_id,label,display_order,probability,closed_won,active
+        appointmentscheduled,default,Rendez-vous,0,0.2,false,true
+        contractsent,default,Contrat envoyé,1,0.8,false,true
+        closedwon,default,Gagné,2,1.0,true,true
+        closedlost,default,Perdu,3,0.0,false,true
+        r_open,renewals,Renewal due,0,0.5,false,true
+        r_won,renewals,Renewed,1,1.0,true,true
+        """,
+    )
+    write(
+        folder,
+        "owner.csv",
+        """
+        owner_id,first_name,last_name,email,created_at
+        101,Ana,Lima,ana@example.com,2024-01-08T09:00:00Z
+        102,Ben,Ode,ben@example.com,
+        """,
+    )
+    write(
+        folder,
+        "team.csv",
+        """
+        id,name
+        7,Enterprise
+        8,SMB
+        """,
+    )
+    write(
+        folder,
+        "owner_team.csv",
+        """
+        owner_id,team_id,is_primary
+        101,8,false
+        101,7,true
+        102,8,true
+        """,
+    )
+    write(
+        folder,
+        "deal.csv",
+        """
+        deal_id,owner_id,deal_pipeline_id,deal_pipeline_stage_id,property_createdate,property_closedate,property_amount,property_amount_in_home_currency,property_deal_currency_code,is_deleted
+        1,101,default,closedwon,2026-07-01T09:00:00Z,2026-08-14T00:00:00Z,9000,10000,EUR,false
+        2,102,default,closedlost,2026-07-02T10:00:00Z,2026-09-01T00:00:00Z,5000,5000,USD,false
+        3,101,default,contractsent,2026-08-03T11:00:00Z,2026-11-30T00:00:00Z,3000,3000,USD,false
+        4,102,renewals,r_won,2026-07-05T11:00:00Z,2026-09-15T00:00:00Z,2000,2000,USD,false
+        5,101,default,closedwon,2026-07-06T11:00:00Z,2026-07-20T00:00:00Z,1000,1000,USD,true
+        """,
+    )
+    write(
+        folder,
+        "deal_stage.csv",
+        """
+        deal_id,value,date_entered
+        1,appointmentscheduled,1782896400000
+        1,contractsent,1783328400000
+        1,closedwon,1786698000000
+        2,appointmentscheduled,1782986400000
+        2,closedlost,1788253200000
+        3,contractsent,1785754800000
+        4,r_open,1783249200000
+        4,r_won,1789462800000
+        """,
+    )
+    return folder
+
+
+GENERIC_MAPPING = """
+preset: generic
+day_first: true
+tables:
+  reps:
+    file: vendeurs.csv
+    columns: {rep_id: ID, rep_name: Nom, team: Équipe, hire_date: Embauche}
+    constants: {role: AE}
+  opportunities:
+    file: affaires.csv
+    columns:
+      opportunity_id: ID
+      rep_id: Vendeur
+      created_at: Créée le
+      close_date: Clôture
+      stage: Étape
+      is_closed: Fermée
+      is_won: Gagnée
+      amount: Montant
+    values:
+      is_closed: {Oui: "true", Non: "false"}
+      is_won: {Oui: "true", Non: "false"}
+    dates: {created_at: "%d/%m/%Y %Hh%M"}
+    constants: {currency: EUR}
+  stages:
+    columns: {stage: Étape, sort_order: Ordre, is_closed: Fermée, is_won: Gagnée}
+  stage_history:
+    file: historique.csv
+    columns: {opportunity_id: Affaire, stage: Étape, entered_at: Date}
+"""
+
+
+def generic_export(folder: Path) -> Path:
+    """A French spreadsheet export in Windows-1252, day-first dates, mapped by GENERIC_MAPPING."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "mapping.yaml").write_text(GENERIC_MAPPING, encoding="utf-8")
+    write(
+        folder,
+        "vendeurs.csv",
+        """
+        ID;Nom;Équipe;Embauche
+        V1;Amélie Roux;Île-de-France;08/01/2024
+        V2;Bruno Côté;Québec;04/03/2024
+        """,
+        encoding="windows-1252",
+    )
+    write(
+        folder,
+        "affaires.csv",
+        """
+        ID;Vendeur;Créée le;Clôture;Étape;Fermée;Gagnée;Montant
+        A1;V1;01/07/2026 09h00;14/08/2026;Gagné;Oui;Oui;1200
+        A2;V2;02/07/2026 10h00;01/09/2026;Perdu;Oui;Non;800
+        A3;V1;03/08/2026 11h00;30/11/2026;Proposition;Non;Non;500
+        """,
+        encoding="windows-1252",
+    )
+    write(
+        folder,
+        "stages.csv",
+        """
+        Étape,Ordre,Fermée,Gagnée
+        Prospect,1,0,0
+        Proposition,2,0,0
+        Gagné,3,1,1
+        Perdu,4,1,0
+        """,
+        bom=True,
+    )
+    write(
+        folder,
+        "historique.csv",
+        """
+        Affaire,Étape,Date
+        A1,Prospect,01/07/2026 09:00
+        A1,Proposition,20/07/2026 09:00
+        A1,Gagné,14/08/2026 09:00
+        A2,Prospect,02/07/2026 10:00
+        A2,Perdu,01/09/2026 10:00
+        A3,Proposition,03/08/2026 11:00
+        """,
+    )
+    return folder

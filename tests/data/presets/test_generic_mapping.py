@@ -1,0 +1,86 @@
+"""The generic preset with a mapping file: renamed files and columns, value maps, date formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from crm_exports import generic_export, write
+
+from salesops import config
+from salesops.data.presets.mapping import load_mapping
+from salesops.data.sources import Crm, open_crm
+from salesops.errors import ParamsError
+from salesops.metrics.funnel import stage_reach, win_rate
+from salesops.periods import Quarter
+
+Q3 = Quarter.parse("2026Q3")
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generic_export(tmp_path_factory.mktemp("generic"))
+
+
+@pytest.fixture(scope="module")
+def crm(export: Path) -> Crm:
+    return open_crm(export, preset=str(export / "mapping.yaml"))
+
+
+def test_the_mapped_export_meets_the_contract(crm: Crm) -> None:
+    assert crm.problems() == []
+    assert "quotas" in crm.missing
+    assert "No quotas file: quota attainment and coverage off." in crm.summary()
+
+
+def test_columns_values_dates_and_constants_are_mapped(crm: Crm) -> None:
+    deals = crm.table("opportunities").to_pandas().set_index("opportunity_id").sort_index()
+    assert deals["is_won"].tolist() == [True, False, False]
+    assert deals["is_closed"].tolist() == [True, True, False]
+    assert deals.loc["A1", "created_at"] == pd.Timestamp("2026-07-01 09:00")
+    # day first: 01/09/2026 is 1 September
+    assert deals.loc["A2", "close_date"] == pd.Timestamp("2026-09-01")
+    assert set(deals["currency"]) == {"EUR"}
+    reps = crm.table("reps").to_pandas().set_index("rep_id").sort_index()
+    assert reps["team"].tolist() == ["Île-de-France", "Québec"]
+    assert reps["role"].tolist() == ["AE", "AE"]
+
+
+def test_win_rate_and_stage_reach(crm: Crm) -> None:
+    # closed in Q3: A1 won 1200, A2 lost 800
+    rate = win_rate(crm.tables, Q3)
+    assert (rate.closed, rate.won, rate.won_amount, rate.closed_amount) == (2, 1, 1200, 2000)
+    # A1 P, Pr, won; A2 P; A3 enters at Proposition (Prospect back-filled)
+    reach = stage_reach(crm.tables, Q3).set_index("stage")
+    assert reach["reached"].tolist() == [3, 2, 1]
+    assert reach["skipped"].tolist() == [1, 0, 0]
+
+
+def test_a_value_no_format_reads_is_a_contract_problem_with_its_row(tmp_path: Path) -> None:
+    folder = generic_export(tmp_path / "bad")
+    text = (folder / "historique.csv").read_text().replace("03/08/2026 11:00", "sometime")
+    (folder / "historique.csv").write_text(text)
+    problems = open_crm(folder, preset=str(folder / "mapping.yaml")).problems()
+    assert [(p.table, p.column, p.rule, p.rows) for p in problems] == [
+        ("stage_history", "entered_at", "cannot be read as a timestamp", 1)
+    ]
+    assert problems[0].examples == ["sometime"]
+
+
+def test_an_unknown_key_in_the_mapping_file_is_named(tmp_path: Path) -> None:
+    folder = generic_export(tmp_path / "typo")
+    write(folder, "mapping.yaml", "preset: generic\ndayfirst: true")
+    with pytest.raises(ParamsError, match="unknown key 'dayfirst'"):
+        open_crm(folder, preset=str(folder / "mapping.yaml"))
+
+
+def test_the_example_mapping_file_is_valid() -> None:
+    example = load_mapping(config.PARAMS_DIR / "mapping.example.yaml")
+    assert example.tables["opportunities"].values["is_won"] == {"Yes": "true", "No": "false"}
+
+
+def test_a_mapping_file_maps_folders_only_not_a_duckdb_file(tmp_path: Path) -> None:
+    mapping = write(tmp_path, "mapping.yaml", "preset: salesforce")
+    crm = open_crm(config.DEFAULT_SOURCE, mapping=mapping)
+    assert crm.mapping is None and crm.has("reps")

@@ -1,0 +1,130 @@
+"""The HubSpot preset on a warehouse-sync export with two pipelines (crm_exports)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from crm_exports import hubspot_export, write
+
+from salesops.data.sources import Crm, open_crm
+from salesops.metrics.funnel import stage_reach, win_rate
+from salesops.periods import Quarter
+
+Q3 = Quarter.parse("2026Q3")
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return hubspot_export(tmp_path_factory.mktemp("hubspot"))
+
+
+@pytest.fixture(scope="module")
+def crm(export: Path) -> Crm:
+    return open_crm(export, preset="hubspot")
+
+
+@pytest.fixture(scope="module")
+def sales_only(export: Path, tmp_path_factory: pytest.TempPathFactory) -> Crm:
+    mapping = write(tmp_path_factory.mktemp("map"), "m.yaml", "preset: hubspot\npipelines: [Sales]")
+    return open_crm(export, preset=str(mapping))
+
+
+def test_the_export_meets_the_contract(crm: Crm) -> None:
+    assert crm.problems() == []
+    assert set(crm.missing) == {"leads", "quotas", "forecast_submissions", "fx_rates"}
+
+
+def test_stages_of_two_pipelines_are_named_and_ordered_by_pipeline(crm: Crm) -> None:
+    stages = crm.table("stages").to_pandas().sort_values("sort_order")
+    assert stages["stage"].tolist() == [
+        "Sales / Rendez-vous",
+        "Sales / Contrat envoyé",
+        "Sales / Gagné",
+        "Sales / Perdu",
+        "Renewals / Renewal due",
+        "Renewals / Renewed",
+    ]
+    # won by closed_won; Perdu is closed because its probability is 0, whatever its label
+    assert stages["is_won"].tolist() == [False, False, True, False, False, True]
+    assert stages["is_closed"].tolist() == [False, False, True, True, False, True]
+
+
+def test_deals_use_the_amount_in_company_currency_and_skip_deleted_ones(crm: Crm) -> None:
+    deals = crm.table("opportunities").to_pandas().set_index("opportunity_id").sort_index()
+    assert deals.index.tolist() == ["1", "2", "3", "4"]
+    assert deals["amount"].tolist() == [10000, 5000, 3000, 2000]
+    assert set(deals["currency"]) == {"USD"}
+    assert deals.loc["4", "stage"] == "Renewals / Renewed"
+
+
+def test_reps_take_their_primary_team_and_their_first_deal_as_hire_date(crm: Crm) -> None:
+    reps = crm.table("reps").to_pandas().set_index("rep_id").sort_index()
+    assert reps["team"].tolist() == ["Enterprise", "SMB"]
+    assert reps["rep_name"].tolist() == ["Ana Lima", "Ben Ode"]
+    assert reps.loc["102", "hire_date"] == pd.Timestamp("2026-07-02")
+
+
+def test_history_from_epoch_milliseconds(crm: Crm) -> None:
+    history = crm.table("stage_history").to_pandas()
+    entered = history.set_index(["opportunity_id", "stage"])["entered_at"]
+    assert entered[("1", "Sales / Contrat envoyé")] == pd.Timestamp("2026-07-06 09:00")
+
+
+def test_win_rate_across_pipelines(crm: Crm) -> None:
+    # closed in Q3: 1 won 10000, 4 won 2000 (renewal), 2 lost 5000
+    rate = win_rate(crm.tables, Q3)
+    assert (rate.closed, rate.won, rate.won_amount, rate.closed_amount) == (3, 2, 12000, 17000)
+
+
+def test_one_pipeline_gives_a_clean_funnel(sales_only: Crm) -> None:
+    # deals 1 (R, C, won), 2 (R, lost), 3 (enters at C: R back-filled); deal 4 is a renewal
+    assert sales_only.problems() == []
+    rate = win_rate(sales_only.tables, Q3)
+    assert (rate.closed, rate.won, rate.rate) == (2, 1, 0.5)
+    reach = stage_reach(sales_only.tables, Q3).set_index("stage")
+    assert reach.index.tolist() == ["Rendez-vous", "Contrat envoyé", "Gagné"]
+    assert reach["reached"].tolist() == [3, 2, 1]
+    assert reach["skipped"].tolist() == [1, 0, 0]
+    assert reach["step_conversion"].tolist()[1:] == pytest.approx([2 / 3, 1 / 2])
+
+
+def test_deals_in_the_crm_export_shape_name_stages_and_owners_by_label(tmp_path: Path) -> None:
+    folder = hubspot_export(tmp_path / "ui")
+    (folder / "deal_stage.csv").unlink()
+    write(
+        folder,
+        "deal.csv",
+        """
+        Record ID,Deal owner,Pipeline,Deal Stage,Create Date,Close Date,Amount
+        1,Ana Lima,Sales,Gagné,2026-07-01 09:00,2026-08-14,10000
+        2,ben@example.com,Sales,Perdu,2026-07-02 10:00,2026-09-01,5000
+        """,
+    )
+    crm = open_crm(folder, preset="hubspot")
+    deals = crm.table("opportunities").to_pandas().set_index("opportunity_id").sort_index()
+    assert deals["rep_id"].tolist() == ["101", "102"]
+    assert deals["stage"].tolist() == ["Sales / Gagné", "Sales / Perdu"]
+    assert "stage_history" in crm.missing
+
+
+def test_date_entered_properties_give_stage_history(tmp_path: Path) -> None:
+    folder = hubspot_export(tmp_path / "entered")
+    (folder / "deal_stage.csv").unlink()
+    write(
+        folder,
+        "deal.csv",
+        """
+        deal_id,owner_id,deal_pipeline_id,deal_pipeline_stage_id,property_createdate,property_closedate,property_amount,property_hs_date_entered_appointmentscheduled,property_hs_date_entered_closedwon
+        1,101,default,closedwon,2026-07-01T09:00:00Z,2026-08-14,9000,2026-07-01T09:00:00Z,2026-08-14T09:00:00Z
+        3,101,default,contractsent,2026-08-03T11:00:00Z,2026-11-30,3000,2026-08-03T11:00:00Z,
+        """,
+    )
+    crm = open_crm(folder, preset="hubspot")
+    history = crm.table("stage_history").to_pandas().sort_values(["opportunity_id", "entered_at"])
+    assert list(zip(history["opportunity_id"], history["stage"], strict=True)) == [
+        ("1", "Sales / Rendez-vous"),
+        ("1", "Sales / Gagné"),
+        ("3", "Sales / Rendez-vous"),
+    ]

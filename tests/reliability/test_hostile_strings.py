@@ -1,0 +1,155 @@
+"""One real ``salesops run`` over a CRM whose names are attacks, read through a URL that holds a
+password given in ``SALESOPS_SOURCE``: every string from the data reaches HTML escaped, nothing is
+written outside the output folder, and the password appears in no file and no output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+from conftest import QUARTER, small_crm, snapshot
+
+from salesops.data.demo import write_tables
+
+SECRET = "pa55-Sekr1t-token"
+ATTACKS = [
+    "<script>alert('x')</script>",
+    "<img src=x onerror=alert(1)>",
+    "[click me](javascript:alert(1))",
+    "../../../escaped/<b onmouseover=alert(1)>",
+]
+TEAM = "<img src=x onerror=alert('team')> ../../escaped"
+
+
+def _hostile(values: list[str]) -> dict[str, str]:
+    return {value: f"{ATTACKS[i % len(ATTACKS)]} {i}" for i, value in enumerate(sorted(values))}
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Run all four analyses for a hostile team (and the roll-up) once; the tests inspect it."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    tables = small_crm()
+    reps, deals = tables["reps"], tables["opportunities"]
+    team_of = _hostile(list(reps.team.unique()))
+    team_of[reps.team.iloc[0]] = TEAM
+    reps["team"] = reps.team.map(team_of)
+    reps["rep_name"] = reps.rep_name.map(_hostile(list(reps.rep_name)))
+    stage_of = _hostile(list(tables["stages"].stage))
+    for name in ("stages", "opportunities", "stage_history"):
+        tables[name]["stage"] = tables[name].stage.map(stage_of)
+    for column in ("account_id", "source", "segment", "product"):
+        deals[column] = deals[column].map(_hostile(list(deals[column].dropna().unique())))
+    tables["leads"]["source"] = tables["leads"].source.map(
+        _hostile(list(tables["leads"].source.dropna().unique()))
+    )
+    database = tmp / "crm.duckdb"
+    write_tables(database, tables)
+
+    root, out, work = tmp / "project", tmp / "project" / "out", tmp / "work"
+    root.mkdir()
+    work.mkdir()
+    (root / "notebooks").symlink_to(Path(__file__).parents[2] / "notebooks")
+    url = f"duckdb://{database}?read_only=true&password={SECRET}"
+    before = snapshot(tmp)
+    done = subprocess.run(
+        [sys.executable, "-m", "salesops", "run", "--team", TEAM, "--out", str(out), "--jobs", "2"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=work,
+        env={**os.environ, "SALESOPS_ROOT": str(root), "SALESOPS_SOURCE": url},
+    )
+    after = snapshot(tmp)
+    return {"done": done, "out": out, "tmp": tmp, "before": before, "after": after, "url": url}
+
+
+def _check_html(markup: str, where: str) -> None:
+    soup = BeautifulSoup(markup, "html.parser")
+    assert soup.find_all("script") == [], f"a script element in {where}"
+    for tag in soup.find_all(True):
+        handlers = [name for name in tag.attrs if name.lower().startswith("on")]
+        assert handlers == [], f"{where}: <{tag.name}> has {handlers}"
+        for name in ("href", "src", "action", "formaction", "xlink:href"):
+            value = str(tag.get(name, "")).strip().lower()
+            assert not value.startswith("javascript:"), f"{where}: {name}={value!r}"
+    assert "<script" not in markup.lower(), f"raw <script in {where}"
+
+
+@pytest.mark.slow
+def test_hostile_names_reach_every_page_escaped_and_no_file_outside_the_output(
+    hostile_run: dict[str, object],
+) -> None:
+    done, out = hostile_run["done"], hostile_run["out"]
+    assert isinstance(done, subprocess.CompletedProcess) and isinstance(out, Path)
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((out / QUARTER / "manifest.json").read_text(encoding="utf-8"))
+    ran = sorted((r["team"], r["analysis"], r["status"]) for r in manifest["runs"])
+    analyses = ["cohort", "forecast_accuracy", "funnel", "quota"]
+    assert ran == sorted((t, a, "ok") for t in ("all", TEAM) for a in analyses)
+    slug = next(r["team_slug"] for r in manifest["runs"] if r["team"] == TEAM)
+    assert slug == "img-src-x-onerror-alert-team-escaped"
+
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) == 9  # four reports per team, and the quarter's index
+    for page in pages:
+        _check_html(page.read_text(encoding="utf-8"), str(page))
+    team_page = (out / QUARTER / slug / "funnel.html").read_text(encoding="utf-8")
+    assert TEAM in BeautifulSoup(team_page, "html.parser").get_text()  # shown, as text
+    for notebook in sorted(out.rglob("*.ipynb")):
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                markup = output.get("data", {}).get("text/html")
+                if markup:
+                    _check_html("".join(markup), f"{notebook} cell output")
+
+    tmp = hostile_run["tmp"]
+    assert isinstance(tmp, Path)
+    before, after = hostile_run["before"], hostile_run["after"]
+    assert isinstance(before, dict) and isinstance(after, dict)
+    outside = {p for p in after if not p.startswith("project/out/")}
+    assert outside == set(before), "no file may be written outside the output folder"
+    assert not list(tmp.rglob("escaped")) and not Path("/escaped").exists()
+
+
+@pytest.mark.slow
+def test_a_password_in_the_source_url_reaches_no_file_and_no_output(
+    hostile_run: dict[str, object],
+) -> None:
+    done, out, url = hostile_run["done"], hostile_run["out"], hostile_run["url"]
+    assert isinstance(done, subprocess.CompletedProcess) and isinstance(out, Path)
+    assert isinstance(url, str)
+    manifest = json.loads((out / QUARTER / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["data"]["source"] == url.replace(SECRET, "***")
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) == 8 * 3 + 2
+    leaks = [p for p in files if SECRET.encode() in p.read_bytes()]
+    assert leaks == []
+    assert SECRET not in done.stdout + done.stderr
+
+
+def test_a_password_in_a_refused_url_reaches_neither_terminal_nor_log(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    root.mkdir()
+    url = f"postgresql://sales:{SECRET}@127.0.0.1:1/crm?sslpassword={SECRET}"
+    done = subprocess.run(
+        [sys.executable, "-m", "salesops", "validate"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "SALESOPS_ROOT": str(root), "SALESOPS_SOURCE": url},
+    )
+    log = root / "reports" / "salesops.log"
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        "salesops validate: cannot connect to postgresql://sales:***@127.0.0.1:1/crm"
+        "?sslpassword=***"
+    )
+    assert done.stderr.endswith(f"(full traceback in {log})\n")
+    assert SECRET not in done.stderr + log.read_text(encoding="utf-8")
