@@ -69,6 +69,7 @@ def test_validate_names_every_broken_rule_and_exits_2(demo: Path, tmp_path: Path
     assert "opportunities.amount" in done.stderr and "2 rows" in done.stderr
     assert "quotas.rep_id" in done.stderr and "R-GHOST" in done.stderr
     assert "Traceback" not in done.stderr
+    assert "opportunities" in done.stdout and "rows" in done.stdout  # what was found, still shown
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,12 @@ import yaml
 from salesops.config import ROOT
 
 # conda-forge names of packages whose PyPI name differs
-CONDA_TO_PYPI = {"python-duckdb": "duckdb", "ibis-duckdb": "ibis-framework[duckdb]"}
+CONDA_TO_PYPI = {
+    "python-duckdb": "duckdb",
+    "ibis-duckdb": "ibis-framework[duckdb,postgres]",
+    "ibis-postgres": "ibis-framework[duckdb,postgres]",
+    "psycopg": "psycopg[binary]",  # conda's psycopg carries libpq, as the binary wheel does
+}
 _REQUIREMENT = re.compile(r"^([A-Za-z0-9_.\-]+(?:\[[a-z,]+\])?)\s*(.*)$")
 
 

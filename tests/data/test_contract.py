@@ -8,6 +8,7 @@ from datetime import date
 import ibis
 import pandas as pd
 import pytest
+
 from salesops.data import contract, demo
 from salesops.errors import ContractError, ContractProblem
 

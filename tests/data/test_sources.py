@@ -10,6 +10,7 @@ from pathlib import Path
 import ibis
 import pandas as pd
 import pytest
+
 from salesops import config
 from salesops.data import contract, demo, sources
 from salesops.errors import ContractError, ContractProblem, SourceError

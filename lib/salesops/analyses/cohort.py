@@ -255,9 +255,9 @@ def _rate(pair: tuple[int, int]) -> float | None:
 
 
 def open_report(
-    quarter: str, team: str = "all", source: str = "", *, hire_quarters: int = 8
+    quarter: str, team: str = "all", source: str = "", preset: str = "", *, hire_quarters: int = 8
 ) -> CohortReport:
     """The cohort report for a notebook's parameters."""
     if not 1 <= hire_quarters <= 20:
         raise ParamsError(f"hire_quarters must be 1 to 20, not {hire_quarters}")
-    return CohortReport(open_scope(quarter, team, source), hire_quarters)
+    return CohortReport(open_scope(quarter, team, source, preset), hire_quarters)

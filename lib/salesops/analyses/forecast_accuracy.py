@@ -326,6 +326,7 @@ def open_report(
     quarter: str,
     team: str = "all",
     source: str = "",
+    preset: str = "",
     *,
     at_week: int = forecast.AT_WEEK,
     rollup: str = "cumulative",
@@ -336,4 +337,4 @@ def open_report(
     if not 1 <= at_week <= 14:
         raise ParamsError(f"at_week must be a week of the quarter (1 to 14), not {at_week}")
     options = ForecastOptions(at_week=at_week, rollup=rollup)  # type: ignore[arg-type]
-    return ForecastAccuracyReport(open_scope(quarter, team, source), options)
+    return ForecastAccuracyReport(open_scope(quarter, team, source, preset), options)

@@ -282,6 +282,7 @@ def open_report(
     quarter: str,
     team: str = "all",
     source: str = "",
+    preset: str = "",
     *,
     lead_window_days: int = 90,
     qualified_stage: str = "",
@@ -295,4 +296,4 @@ def open_report(
         qualified_stage=qualified_stage or None,
         lost_deals=lost_deals,  # type: ignore[arg-type]
     )
-    return FunnelReport(open_scope(quarter, team, source), options)
+    return FunnelReport(open_scope(quarter, team, source, preset), options)

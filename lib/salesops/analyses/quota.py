@@ -275,10 +275,10 @@ class QuotaReport(QuarterReport):
 
 
 def open_report(
-    quarter: str, team: str = "all", source: str = "", *, ramp_months: int = -1
+    quarter: str, team: str = "all", source: str = "", preset: str = "", *, ramp_months: int = -1
 ) -> QuotaReport:
     """The quota report for a notebook's parameters (``ramp_months`` < 0: the org default)."""
-    scope = open_scope(quarter, team, source)
+    scope = open_scope(quarter, team, source, preset)
     months = scope.settings.ramp_months if ramp_months < 0 else ramp_months
     if months > 24:
         raise ParamsError(f"ramp_months must be 0 to 24, not {ramp_months}")

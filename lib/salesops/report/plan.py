@@ -70,11 +70,16 @@ def _first_line(exc: Exception) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def open_checked(source: str, preset: str | None) -> Crm:
+def open_checked(source: str, preset: str | None, *, describe_to: TextIO | None = None) -> Crm:
     """Open ``source`` and check it: every contract problem, and required tables with no rows,
-    at once as a ContractError; a backend failure while reading as one SourceError line."""
+    at once as a ContractError; a backend failure while reading as one SourceError line.
+
+    ``describe_to`` receives what was found and mapped first, so a failing check still shows it.
+    """
     try:
         crm = open_crm(source, preset=preset)
+        if describe_to is not None:
+            print(crm.summary(), file=describe_to)
         counts = crm.row_counts()
         problems = [
             ContractProblem(name, None, "table has no rows", 0)
