@@ -11,7 +11,14 @@ import pandas as pd
 from salesops import charts, formatting, present
 from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
-from salesops.analyses.sections import bullet_list, missing_tables_note, needs_tables
+from salesops.analyses.sections import (
+    bullet_list,
+    missing_tables_note,
+    mixed_currency_sentence,
+    needs_amounts,
+    needs_tables,
+    withhold_amount_cards,
+)
 from salesops.errors import ParamsError
 from salesops.metrics import cohort
 from salesops.periods import Quarter
@@ -130,6 +137,8 @@ class CohortReport(QuarterReport):
                     note="median of those who got there",
                 )
             )
+        if self.scope.mixed_currencies:
+            cards = withhold_amount_cards(cards, {"New reps at full quota", "Months to full quota"})
         return present.headline(
             ANALYSIS, self.scope.team, self.scope.quarter.label, self.now, cards
         )
@@ -168,6 +177,7 @@ class CohortReport(QuarterReport):
         )
         return present.figure(fig, caption=caption, alt=caption)
 
+    @needs_amounts
     def rep_ramp(self) -> present.Stack:
         """Cumulative bookings per rep by tenure month, for each hire quarter."""
         ramp = cohort.rep_ramp(
@@ -237,6 +247,8 @@ class CohortReport(QuarterReport):
             notes.append(
                 f"The {latest.label} deal cohort has only {won[1]} deals: read its rates as rough."
             )
+        if self.scope.mixed_currencies:
+            notes.append(mixed_currency_sentence(self.scope.mixed_currencies))
         notes += missing_tables_note(self.scope.crm.missing, ENABLES)
         notes += [
             "Cohorts are right-censored: an age or window is shown only when the whole cohort "

@@ -11,7 +11,15 @@ import pandas as pd
 from salesops import charts, formatting, present
 from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
-from salesops.analyses.sections import bullet_list, missing_tables_note, needs_tables, value
+from salesops.analyses.sections import (
+    bullet_list,
+    missing_tables_note,
+    mixed_currency_sentence,
+    needs_amounts,
+    needs_tables,
+    value,
+    withhold_amount_cards,
+)
 from salesops.errors import ParamsError
 from salesops.metrics import forecast, pipeline
 from salesops.periods import Quarter
@@ -117,6 +125,8 @@ class ForecastAccuracyReport(QuarterReport):
                 note=f"required {formatting.multiple(now['required_coverage'])} at the win rate",
             ),
         ]
+        if self.scope.mixed_currencies:
+            cards = withhold_amount_cards(cards, {card.label for card in cards})
         return present.headline(ANALYSIS, self.scope.team, self.scope.quarter.label, now, cards)
 
     def summary(self) -> Text:
@@ -124,6 +134,8 @@ class ForecastAccuracyReport(QuarterReport):
         now, week = self.now, self.at_week
         quarter = self.scope.quarter.label
         ratio = (now["ratio_by_week"] or {}).get(week)
+        if self.scope.mixed_currencies:
+            return Text(mixed_currency_sentence(self.scope.mixed_currencies))
         if not now["actual"]:
             return Text(
                 f"Nothing closed won in {quarter} for {escape_markdown(self.scope.team_label)}, "
@@ -155,6 +167,7 @@ class ForecastAccuracyReport(QuarterReport):
         return Text(" ".join(parts))
 
     @needs_tables
+    @needs_amounts
     def accuracy_by_week(self) -> present.Stack:
         """The commit and best-case calls as a share of the actual, week by week."""
         weeks = self.weeks
@@ -186,6 +199,7 @@ class ForecastAccuracyReport(QuarterReport):
         )
 
     @needs_tables
+    @needs_amounts
     def reps_by_bias(self) -> present.Stack:
         """Reps ranked by signed bias over the last four quarters (most over-called first)."""
         ranked = forecast.reps_by_bias(self.errors)
@@ -223,6 +237,7 @@ class ForecastAccuracyReport(QuarterReport):
         )
 
     @needs_tables
+    @needs_amounts
     def by_quarter(self) -> present.Table:
         """WAPE and bias per quarter for the last four quarters."""
         table = forecast.forecast_error_by_quarter(self.errors)
@@ -247,6 +262,7 @@ class ForecastAccuracyReport(QuarterReport):
         )
 
     @needs_tables
+    @needs_amounts
     def coverage(self) -> present.Stack | Text:
         """Pipeline coverage at the quarter's start against the coverage the win rate requires."""
         groups = self.scope.crm.teams() if self.scope.all_teams else [self.scope.team]
@@ -296,6 +312,8 @@ class ForecastAccuracyReport(QuarterReport):
             notes.append(
                 f"Only {now['rep_quarters'] or 0} rep-quarters of calls: WAPE and bias are rough."
             )
+        if self.scope.mixed_currencies:
+            notes.append(mixed_currency_sentence(self.scope.mixed_currencies))
         notes += missing_tables_note(self.scope.crm.missing, ENABLES)
         rollup = (
             "cumulative (a commit call includes closed won; best case includes commit)"

@@ -11,7 +11,14 @@ import pandas as pd
 from salesops import charts, formatting, present
 from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
-from salesops.analyses.sections import bullet_list, missing_tables_note, needs_tables, value
+from salesops.analyses.sections import (
+    bullet_list,
+    missing_tables_note,
+    mixed_currency_sentence,
+    needs_tables,
+    value,
+    withhold_amount_cards,
+)
 from salesops.errors import ParamsError
 from salesops.metrics import funnel
 from salesops.periods import Quarter
@@ -110,6 +117,10 @@ class FunnelReport(QuarterReport):
                 note="pipeline value per day",
             ),
         ]
+        if self.scope.mixed_currencies:
+            cards = withhold_amount_cards(
+                cards, {"Won amount", "Average won deal", "Sales velocity"}
+            )
         return present.headline(
             ANALYSIS, self.scope.team, self.scope.quarter.label, self.now, cards
         )
@@ -136,6 +147,8 @@ class FunnelReport(QuarterReport):
             now_label=quarter,
             currency=self.scope.settings.currency,
         )
+        if self.scope.mixed_currencies:
+            amount = mixed_currency_sentence(self.scope.mixed_currencies)
         return Text(f"{win} {amount}")
 
     @needs_tables
@@ -213,6 +226,8 @@ class FunnelReport(QuarterReport):
             by,  # type: ignore[arg-type]
             small_sample=self.scope.settings.small_sample,
         )
+        if self.scope.mixed_currencies:
+            rates = rates.assign(won_amount=float("nan"), amount_rate=float("nan"))
         group = "rep_name" if by == "rep" else by
         shown = rates.rename(columns={group: by})
         fig = charts.win_rate_by_group(
@@ -256,6 +271,8 @@ class FunnelReport(QuarterReport):
             )
         if not self.scope.has_previous:
             notes.append("The data starts this quarter, so there is no change to show.")
+        if self.scope.mixed_currencies:
+            notes.append(mixed_currency_sentence(self.scope.mixed_currencies))
         notes += missing_tables_note(self.scope.crm.missing, ENABLES)
         notes += [
             "Win rate = won / (won + lost) among deals closed in the quarter (by close date); "

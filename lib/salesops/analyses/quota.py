@@ -10,7 +10,15 @@ import pandas as pd
 from salesops import charts, formatting, present
 from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
-from salesops.analyses.sections import bullet_list, missing_tables_note, needs_tables, value
+from salesops.analyses.sections import (
+    bullet_list,
+    missing_tables_note,
+    mixed_currency_sentence,
+    needs_amounts,
+    needs_tables,
+    value,
+    withhold_amount_cards,
+)
 from salesops.errors import ParamsError
 from salesops.metrics import quota
 from salesops.periods import Quarter
@@ -95,12 +103,16 @@ class QuotaReport(QuarterReport):
                 note="pipeline due next quarter / its quota",
             ),
         ]
+        if self.scope.mixed_currencies:
+            cards = withhold_amount_cards(cards, {card.label for card in cards})
         return present.headline(ANALYSIS, self.scope.team, self.scope.quarter.label, now, cards)
 
     def summary(self) -> Text:
         """The answer in sentences: attainment, the share at quota against last quarter, tested."""
         now, before = self.now, self.before
         quarter, prev = self.scope.quarter.label, self.scope.previous.label
+        if self.scope.mixed_currencies:
+            return Text(mixed_currency_sentence(self.scope.mixed_currencies))
         if not now["reps_with_quota"]:
             return Text(
                 f"No rep of {escape_markdown(self.scope.team_label)} has a quota for {quarter}, "
@@ -133,6 +145,7 @@ class QuotaReport(QuarterReport):
         return Text(f"{team} {share}{ramped}")
 
     @needs_tables
+    @needs_amounts
     def distribution(self) -> present.Stack:
         """How attainment is spread across reps, with the 100 % line."""
         reps = self.with_quota
@@ -150,6 +163,7 @@ class QuotaReport(QuarterReport):
         )
 
     @needs_tables
+    @needs_amounts
     def breakdown(self) -> present.Stack:
         """Attainment by team (all teams) or by rep (one team)."""
         reps = self.reps
@@ -198,6 +212,7 @@ class QuotaReport(QuarterReport):
         return present.stack(present.figure(fig, caption=caption, alt=caption), table)
 
     @needs_tables
+    @needs_amounts
     def tenure(self) -> present.Stack:
         """Attainment against tenure: do reps ramp the way quotas assume?"""
         fig = charts.attainment_vs_tenure(
@@ -216,6 +231,7 @@ class QuotaReport(QuarterReport):
         )
 
     @needs_tables
+    @needs_amounts
     def concentration_and_gap(self) -> Text:
         """How concentrated bookings are, the gap to quota, and the cover for next quarter."""
         now, currency = self.now, self.scope.settings.currency
@@ -262,6 +278,8 @@ class QuotaReport(QuarterReport):
                 f"Only {now['reps_with_quota']} reps have a quota: the share at quota moves a lot "
                 "with one rep."
             )
+        if self.scope.mixed_currencies:
+            notes.append(mixed_currency_sentence(self.scope.mixed_currencies))
         notes += missing_tables_note(self.scope.crm.missing, ENABLES)
         notes += [
             "Attainment = closed-won amount in the quarter (by close date) / quota; team "

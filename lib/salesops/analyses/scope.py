@@ -43,6 +43,11 @@ class Scope:
         """The natural breakdown: by team across the org, by rep within a team."""
         return "team" if self.all_teams else "rep"
 
+    @property
+    def mixed_currencies(self) -> list[str]:
+        """Currencies whose deal amounts no rate converted: amount figures would add them up."""
+        return list(self.crm.mapping.unconverted_currencies) if self.crm.mapping else []
+
     @cached_property
     def has_previous(self) -> bool:
         """Whether the data covers the quarter before this one."""

@@ -7,10 +7,42 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from salesops.metrics import MissingTableError
-from salesops.present import Text, escape_markdown
+from salesops.present import Card, Text, escape_markdown
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def mixed_currency_sentence(currencies: list[str]) -> str:
+    """Why amount figures are withheld, and what would enable them."""
+    return (
+        f"Amounts are not shown: deals are in {escape_markdown(', '.join(currencies))} besides the "
+        "reporting currency and the data has no rate to convert them (add fx_rates, or Salesforce "
+        "CurrencyType / DatedConversionRate). Counts and rates by count are shown."
+    )
+
+
+def needs_amounts(section: Callable[P, R]) -> Callable[P, R | Text]:
+    """A section built on amounts, withheld in words when amounts mix unconverted currencies."""
+
+    @wraps(section)
+    def shown(*args: P.args, **kwargs: P.kwargs) -> R | Text:
+        currencies = args[0].scope.mixed_currencies  # type: ignore[attr-defined]
+        if currencies:
+            return Text(mixed_currency_sentence(currencies))
+        return section(*args, **kwargs)
+
+    return shown
+
+
+def withhold_amount_cards(cards: list[Card], amount_labels: set[str]) -> list[Card]:
+    """``cards`` with the amount-based ones shown as n/a, for amounts in mixed currencies."""
+    return [
+        Card(card.label, "n/a", note="amounts in several currencies")
+        if card.label in amount_labels
+        else card
+        for card in cards
+    ]
 
 
 def needs_tables(section: Callable[P, R]) -> Callable[P, R | Text]:
