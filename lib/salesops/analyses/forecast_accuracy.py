@@ -22,6 +22,7 @@ from salesops.analyses.sections import (
 )
 from salesops.errors import ParamsError
 from salesops.metrics import forecast, pipeline
+from salesops.metrics.scope import ALL_TEAMS
 from salesops.periods import Quarter
 from salesops.present import Card, Text, escape_markdown
 
@@ -32,6 +33,7 @@ ENABLES = {
     "quotas": "pipeline coverage of the quota",
 }
 TOP_REPS = 12
+MAX_TEAM_BARS = 12
 
 
 @dataclass(frozen=True)
@@ -265,13 +267,16 @@ class ForecastAccuracyReport(QuarterReport):
     @needs_amounts
     def coverage(self) -> present.Stack | Text:
         """Pipeline coverage at the quarter's start against the coverage the win rate requires."""
-        groups = self.scope.crm.teams() if self.scope.all_teams else [self.scope.team]
+        teams = self.scope.crm.teams() if self.scope.all_teams else []
+        # one query per team: past a dozen teams the bars stop being readable and the queries add
+        # up, so the roll-up shows the total and each team's own report shows its coverage
+        groups = [self.scope.team, *(teams if len(teams) <= MAX_TEAM_BARS else [])]
         rows = []
         for group in groups:
             cov = pipeline.pipeline_coverage(self.scope.tables, self.scope.quarter, group)
             rows.append(
                 {
-                    "group": group,
+                    "group": "All teams" if group == ALL_TEAMS else group,
                     "pipeline": cov.pipeline,
                     "quota": cov.quota,
                     "coverage": cov.coverage,
@@ -286,6 +291,11 @@ class ForecastAccuracyReport(QuarterReport):
             f"Open pipeline due in {self.scope.quarter.label} as of "
             f"{self.scope.quarter.start:%Y-%m-%d} divided by the quota; the mark shows the "
             "coverage needed at the last four quarters' win rate (1 / win rate)."
+            + (
+                f" {len(teams)} teams: each team's report shows its own."
+                if len(groups) == 1 and teams
+                else ""
+            )
         )
         return present.stack(
             present.figure(fig, caption=caption, alt=caption),
