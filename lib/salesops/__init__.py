@@ -1,12 +1,6 @@
 """salesops: sales-operations reports computed in one typed library and told by thin notebooks."""
 
-from __future__ import annotations
-
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("salesops")
-except PackageNotFoundError:  # running from a checkout without install
-    __version__ = "0.0.0+unknown"
+# the one place the version is written; pyproject.toml reads it from here
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

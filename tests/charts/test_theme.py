@@ -99,3 +99,24 @@ def test_safe_label_tidies_whitespace_cuts_long_text_and_names_missing() -> None
     assert safe_label(None) == "n/a"
     assert safe_label(pd.NA) == "n/a"
     assert safe_label(float("nan")) == "n/a"
+
+
+def test_the_written_out_seaborn_style_equals_seaborns_ticks_notebook_look() -> None:
+    import seaborn as sns
+
+    from salesops.charts.theme import SEABORN_TICKS
+
+    style = {**sns.axes_style("ticks"), **sns.plotting_context("notebook")}
+    assert {key: style[key] for key in SEABORN_TICKS} == SEABORN_TICKS
+
+
+def test_ramp_colours_blend_like_seaborn() -> None:
+    import seaborn as sns
+
+    ramp = pd.DataFrame(
+        {"hire_quarter": ["2025Q1", "2025Q2", "2025Q3"], "tenure_month": [1] * 3, "bookings": 1.0}
+    )
+    lines = charts.ramp_curves(ramp).axes[0].get_lines()
+    expected = sns.blend_palette(["#9ECAE1", "#0072B2", "#08306B"], n_colors=3)
+    drawn = [mpl.colors.to_rgb(line.get_color()) for line in lines]
+    assert [mpl.colors.to_hex(c) for c in drawn] == [mpl.colors.to_hex(c) for c in expected]

@@ -154,3 +154,62 @@ def test_grid_injects_run_parameters_and_flags_notebooks_that_cannot_take_them()
     assert ok.parameters == {"quarter": "2026Q3", "team": "../West", "source": "crm.duckdb"}
     assert ok.problem is None and timeout.parameters["seconds"] == 0.5
     assert bad.problem and "'quarter' is declared int" in bad.problem
+
+
+def _parameters_notebook(folder: Path, source: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# t"), cell]
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python"}
+    path = folder / "cell.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_declared_parameters_read_a_plain_cell_as_papermill_does(tmp_path: Path) -> None:
+    from papermill.inspection import inspect_notebook
+
+    source = 'quarter: str = "2026Q3"  # fiscal quarter\nteam: str = "all"\nwindow = 90  # days\n'
+    path = _parameters_notebook(tmp_path, source)
+    assert grid.declared_parameters(path) == inspect_notebook(str(path))
+    assert grid.declared_parameters(path)["window"] == {
+        "name": "window",
+        "inferred_type_name": "None",
+        "default": "90",
+        "help": "days",
+    }
+
+
+def test_declared_parameters_read_the_forms_a_line_by_line_reading_gets_wrong(
+    tmp_path: Path,
+) -> None:
+    """A '#' inside a string, a union annotation, a value over several lines, a statement that
+    is not an assignment: papermill 2.6's regular expressions misread each of these."""
+    source = (
+        "name = 'a # not a comment'\n"
+        "limit: int | None = None  # at most\n"
+        "options = {\n    'a': 1,\n}  # mapping\n"
+        "import math\n"
+        "x = math.pi\n"
+        "print(x)\n"
+    )
+    declared = grid.declared_parameters(_parameters_notebook(tmp_path, source))
+    assert {
+        name: (d["inferred_type_name"], d["default"], d["help"]) for name, d in declared.items()
+    } == {
+        "name": ("None", "'a # not a comment'", ""),
+        "limit": ("int | None", "None", "at most"),
+        "options": ("None", "{\n    'a': 1,\n}", "mapping"),
+        "x": ("None", "math.pi", ""),
+    }
+
+
+def test_a_parameters_cell_that_is_not_python_is_named(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("quarter: str = (\n")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    nbformat.write(nb, tmp_path / "broken.ipynb")
+    with pytest.raises(ParamsError, match=r"parameters cell of .*broken.ipynb is not valid Python"):
+        grid.declared_parameters(tmp_path / "broken.ipynb")

@@ -12,13 +12,13 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat import v4
 
+from salesops.report.pages import display_time
 from salesops.report.render import (
     FAILURE_KINDS,
     HEADLINE_MIMETYPE,
     FailureInfo,
     PageInfo,
     describe_failure,
-    display_time,
     render_report,
 )
 

@@ -11,6 +11,7 @@ import html
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -341,3 +342,24 @@ def test_bad_input_is_refused_before_any_kernel_starts(
         run_reports(request)
     assert not (tmp_path / "reports" / QUARTER).exists()
     assert request.progress.getvalue() == ""
+
+
+@pytest.mark.slow
+def test_a_source_given_as_a_relative_path_reaches_the_kernels(
+    tmp_path: Path, crm_source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(crm_source, tmp_path / "crm.duckdb")
+    monkeypatch.chdir(tmp_path)
+    summary = run_reports(
+        RunRequest(
+            quarters=[QUARTER],
+            teams=["SMB"],
+            analyses=["quota"],
+            source="crm.duckdb",
+            out_dir=tmp_path / "reports",
+            rollup=False,
+            progress=io.StringIO(),
+        )
+    )
+    assert (summary.exit_code, summary.reason) == (0, "all 1 reports ok (0 reused)")
+    assert summary.records[0].parameters["source"] == str(tmp_path / "crm.duckdb")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from parity import run_reports
 from postgres import cluster, server_bin
+
+from salesops.data.demo import generate, write_tables
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +24,13 @@ def postgres_url() -> Iterator[str]:
         )
     with cluster(bin_dir) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def duckdb_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The parity tests' reference: the demo written to a DuckDB file and the run on it."""
+    folder = tmp_path_factory.mktemp("duckdb")
+    write_tables(folder / "demo.duckdb", generate())
+    return run_reports(str(folder / "demo.duckdb"), folder / "out"), folder / "out"

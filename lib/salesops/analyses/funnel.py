@@ -13,6 +13,7 @@ from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import (
     bullet_list,
+    chart_rows,
     missing_tables_note,
     mixed_currency_sentence,
     needs_tables,
@@ -230,14 +231,16 @@ class FunnelReport(QuarterReport):
             rates = rates.assign(won_amount=float("nan"), amount_rate=float("nan"))
         group = "rep_name" if by == "rep" else by
         shown = rates.rename(columns={group: by})
+        drawn, left_out = chart_rows(shown, "closed", "most closed deals")
         fig = charts.win_rate_by_group(
-            shown.rename(columns={by: "group"}),
+            drawn.rename(columns={by: "group"}),
             title=f"Win rate by {by}",
             small_sample=self.scope.settings.small_sample,
         )
         caption = (
             f"Deals closed in {self.scope.quarter.label} by {by}; groups with fewer than "
             f"{self.scope.settings.small_sample} closed deals are marked as small samples."
+            f"{left_out}"
         )
         return present.stack(
             present.figure(fig, caption=caption, alt=caption),

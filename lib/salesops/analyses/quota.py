@@ -12,6 +12,7 @@ from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import (
     bullet_list,
+    chart_rows,
     missing_tables_note,
     mixed_currency_sentence,
     needs_amounts,
@@ -179,10 +180,11 @@ class QuotaReport(QuarterReport):
                 .assign(attainment=lambda t: t["bookings"] / t["quota"].where(t["quota"] > 0))
                 .sort_values("attainment", ascending=False)
             )
+            drawn, left_out = chart_rows(teams, "quota", "largest quotas")
             fig = charts.rep_attainment(
-                teams.rename(columns={"team": "rep"}), title="Attainment by team"
+                drawn.rename(columns={"team": "rep"}), title="Attainment by team"
             )
-            caption = "Bookings / quota per team in the quarter; the line marks 100 %."
+            caption = f"Bookings / quota per team in the quarter; the line marks 100 %.{left_out}"
             table = present.table(
                 teams[["team", "reps", "at_quota", "quota", "bookings", "attainment"]],
                 {
@@ -196,8 +198,12 @@ class QuotaReport(QuarterReport):
             )
         else:
             shown = reps.rename(columns={"rep_name": "rep"})
-            fig = charts.rep_attainment(shown, title="Attainment by rep")
-            caption = "Bookings / quota per rep; ramping reps are marked; the line marks 100 %."
+            drawn, left_out = chart_rows(shown, "quota", "largest quotas")
+            fig = charts.rep_attainment(drawn, title="Attainment by rep")
+            caption = (
+                "Bookings / quota per rep; ramping reps are marked; the line marks 100 %."
+                f"{left_out}"
+            )
             table = present.table(
                 shown[["rep", "tenure_months", "quota", "bookings", "attainment", "gap"]],
                 {

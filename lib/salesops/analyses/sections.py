@@ -6,11 +6,27 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
+import pandas as pd
+
 from salesops.metrics import MissingTableError
 from salesops.present import Card, Text, escape_markdown
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+MAX_BARS = 25  # more bars than this make a chart unreadable; the table beside it lists every row
+
+
+def chart_rows(rows: pd.DataFrame, size: str, largest: str) -> tuple[pd.DataFrame, str]:
+    """At most MAX_BARS of ``rows`` for a bar chart: the largest by the ``size`` column, in their
+    order; with a sentence for the caption when some are left out (``largest`` says by what)."""
+    if len(rows) <= MAX_BARS:
+        return rows, ""
+    top = rows[size].astype(float).nlargest(MAX_BARS).index
+    sentence = (
+        f" The chart shows the {MAX_BARS} with the {largest}; the table lists all {len(rows):,}."
+    )
+    return rows[rows.index.isin(top)], sentence
 
 
 def mixed_currency_sentence(currencies: list[str]) -> str:

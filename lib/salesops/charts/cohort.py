@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -56,6 +56,8 @@ def won_share_heatmap(
     grid = cohorts.pivot(index="cohort", columns="age_months", values="won_share").sort_index()
     grid = grid.reindex(columns=range(int(grid.columns.max()) + 1)).astype(float)
 
+    import seaborn as sns  # a second to import: only the charts that draw with it pay it
+
     fig, ax = new_figure(height=min(max(1.4 + 0.3 * len(grid), 2.6), 10.0))
     annot = grid.map(formatting.percent).to_numpy() if grid.size <= _ANNOTATE_UP_TO else False
     sns.heatmap(
@@ -101,7 +103,9 @@ def ramp_curves(
     colors = (
         [BLUE]
         if len(quarters) == 1
-        else sns.blend_palette(["#9ECAE1", BLUE, "#08306B"], n_colors=len(quarters))
+        else LinearSegmentedColormap.from_list("ramp", ["#9ECAE1", BLUE, "#08306B"])(
+            np.linspace(0, 1, len(quarters))
+        )
     )
 
     fig, ax = new_figure()

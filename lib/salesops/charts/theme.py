@@ -12,7 +12,6 @@ from typing import Any, Literal, ParamSpec
 
 import matplotlib as mpl
 import pandas as pd
-import seaborn as sns
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -40,9 +39,41 @@ HEIGHT = 4.2
 DPI = 110
 SMALL_SAMPLE = 20  # rates over fewer cases than this are marked as small samples
 
+# seaborn's "ticks" style and "notebook" context, written out so that drawing a chart does not
+# import seaborn (a second of every report's start); a test keeps them equal to seaborn's.
+SEABORN_TICKS: dict[str, Any] = {
+    "axes.axisbelow": True,
+    "axes.facecolor": "white",
+    "axes.grid": False,
+    "axes.spines.bottom": True,
+    "axes.spines.left": True,
+    "grid.color": ".8",
+    "grid.linestyle": "-",
+    "grid.linewidth": 1,
+    "legend.title_fontsize": 12,
+    "lines.markersize": 6,
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "patch.linewidth": 1,
+    "xtick.bottom": True,
+    "xtick.direction": "out",
+    "xtick.major.size": 6,
+    "xtick.major.width": 1.25,
+    "xtick.minor.size": 4,
+    "xtick.minor.width": 1,
+    "xtick.top": False,
+    "ytick.direction": "out",
+    "ytick.left": True,
+    "ytick.major.size": 6,
+    "ytick.major.width": 1.25,
+    "ytick.minor.size": 4,
+    "ytick.minor.width": 1,
+    "ytick.right": False,
+}
+
 RC: dict[str, Any] = {
-    **sns.axes_style("ticks"),
-    **sns.plotting_context("notebook"),
+    **SEABORN_TICKS,
     "font.family": "DejaVu Sans",
     "font.size": 10.5,
     "axes.titlesize": 13,

@@ -1,25 +1,32 @@
 """The data contract of DESIGN section 2: the canonical tables, their columns and their rules.
 
-Each table is a ``pandera.ibis`` DataFrameSchema (dtype, nullability, uniqueness, range and
+Each table becomes a ``pandera.ibis`` DataFrameSchema (dtype, nullability, uniqueness, range and
 membership checks), so one place defines a column. ``check`` compiles those schemas into Ibis
 aggregates instead of calling pandera's ``validate``, because in pandera 0.35 the Ibis backend runs
 one query per check, evaluates checks through positional joins, ignores ``Column(unique=True)``,
 pulls failing checks into pandas and gives no row counts. Cross-table rules and example rows are
 plain Ibis for the same reason: every count and every LIMIT 5 of examples runs in the backend.
+
+The schemas are built on first use: reading a source only needs the column types (``conform``),
+and importing pandera would add a third of a second to every report's start.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.datatypes as dt
-import pandera.ibis as pa
 from ibis import _
-from pandera.api.checks import Check
 
 from salesops.errors import ContractProblem
+
+if TYPE_CHECKING:
+    import pandera.ibis as pa
+    from pandera.api.checks import Check
 
 MAX_EXAMPLES = 5
 FORECAST_CATEGORIES = ("commit", "best_case", "pipeline")
@@ -32,7 +39,19 @@ FLOAT = dt.Float64()
 BOOLEAN = dt.Boolean()
 INTEGER = dt.Int64()
 
-_NON_NEGATIVE = Check.ge(0)
+# a value check: the name of a pandera ``Check`` constructor and its arguments
+CheckSpec = tuple[str, tuple[Any, ...]]
+_NON_NEGATIVE: CheckSpec = ("ge", (0,))
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """A contract column: its Ibis type, whether it may be null or repeat, its value checks."""
+
+    dtype: dt.DataType
+    nullable: bool = False
+    unique: bool = False
+    checks: tuple[CheckSpec, ...] = ()
 
 
 def _column(
@@ -40,45 +59,62 @@ def _column(
     *,
     nullable: bool = False,
     unique: bool = False,
-    checks: tuple[Check, ...] = (),
-) -> pa.Column:
-    return pa.Column(dtype, nullable=nullable, unique=unique, checks=list(checks))
+    checks: tuple[CheckSpec, ...] = (),
+) -> ColumnSpec:
+    return ColumnSpec(dtype, nullable, unique, checks)
 
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A contract table: its pandera schema, whether a source must have it, how rows are named.
+    """A contract table: its columns, whether a source must have it, how rows are named.
 
     ``id`` is the column that names an offending row in examples (None when the table has no id;
     examples then show the offending values, or the ``label`` column for missing values).
-    ``enables`` says what an optional table switches on.
+    ``unique`` is a key of several columns; ``enables`` says what an optional table switches on.
     """
 
     name: str
-    schema: pa.DataFrameSchema
+    fields: dict[str, ColumnSpec]
     required: bool
     id: str | None
     label: str
+    unique: tuple[str, ...] = ()
     enables: str = ""
 
     @property
     def columns(self) -> dict[str, dt.DataType]:
         """Contract columns in contract order, with their Ibis types."""
-        return {name: column.dtype.type for name, column in self.schema.columns.items()}
+        return {name: column.dtype for name, column in self.fields.items()}
+
+    @functools.cached_property
+    def schema(self) -> pa.DataFrameSchema:
+        """The table as a ``pandera.ibis`` DataFrameSchema (pandera is imported here)."""
+        import pandera.ibis as pa
+        from pandera.api.checks import Check
+
+        def checks(column: ColumnSpec) -> list[Check]:
+            return [getattr(Check, name)(*args) for name, args in column.checks]
+
+        columns = {
+            name: pa.Column(c.dtype, nullable=c.nullable, unique=c.unique, checks=checks(c))
+            for name, c in self.fields.items()
+        }
+        return pa.DataFrameSchema(columns, name=self.name, unique=list(self.unique) or None)
 
 
 def _table(
     name: str,
-    columns: dict[str, pa.Column],
+    columns: dict[str, ColumnSpec],
     *,
     required: bool,
     id: str | None = None,
     label: str | None = None,
-    unique: list[str] | None = None,
+    unique: tuple[str, ...] = (),
     enables: str = "",
 ) -> TableSpec:
-    schema = pa.DataFrameSchema(columns, name=name, unique=unique)
-    return TableSpec(name, schema, required, id, label or id or next(iter(columns)), enables)
+    return TableSpec(
+        name, columns, required, id, label or id or next(iter(columns)), unique, enables
+    )
 
 
 _TABLE_LIST = [
@@ -125,7 +161,7 @@ _TABLE_LIST = [
             "sort_order": _column(INTEGER, unique=True),
             "is_closed": _column(BOOLEAN),
             "is_won": _column(BOOLEAN),
-            "probability": _column(FLOAT, nullable=True, checks=(Check.in_range(0, 1),)),
+            "probability": _column(FLOAT, nullable=True, checks=(("in_range", (0, 1)),)),
         },
         required=True,
         id="stage",
@@ -168,7 +204,7 @@ _TABLE_LIST = [
         },
         required=False,
         label="rep_id",
-        unique=["rep_id", "quarter_start"],
+        unique=("rep_id", "quarter_start"),
         enables="quota attainment and coverage",
     ),
     _table(
@@ -177,7 +213,7 @@ _TABLE_LIST = [
             "rep_id": _column(STRING),
             "quarter_start": _column(DATE),
             "submitted_at": _column(TIMESTAMP),
-            "category": _column(STRING, checks=(Check.isin(list(FORECAST_CATEGORIES)),)),
+            "category": _column(STRING, checks=(("isin", (list(FORECAST_CATEGORIES),)),)),
             "amount": _column(FLOAT, checks=(_NON_NEGATIVE,)),
         },
         required=False,
@@ -193,7 +229,7 @@ _TABLE_LIST = [
         },
         required=False,
         label="currency",
-        unique=["currency", "valid_from"],
+        unique=("currency", "valid_from"),
         enables="multi-currency amounts",
     ),
 ]

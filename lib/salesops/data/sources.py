@@ -21,7 +21,7 @@ import ibis
 from ibis import _
 
 from salesops import config
-from salesops.data import contract, presets
+from salesops.data import contract, presets, spark
 from salesops.data.presets.log import MappingLog
 from salesops.data.presets.mapping import MappingFile
 from salesops.errors import ContractError, ContractProblem, SourceError
@@ -40,6 +40,14 @@ def redact(source: str) -> str:
     """``source`` with secrets hidden: a URL's password and any password/token/secret parameter."""
     hidden = _USERINFO.sub(r"\g<scheme>\g<user>:***@", source)
     return _SECRET_PARAM.sub(r"\g<key>***", hidden)
+
+
+def absolute(source: str) -> str:
+    """``source`` with a local path made absolute, as every report's kernel runs in a folder of
+    its own; a URL as given."""
+    if not source or _URL.match(source):
+        return source
+    return str(Path(source).expanduser().resolve())
 
 
 def _scrub(message: str, url: str) -> str:
@@ -115,6 +123,18 @@ def _open(
 ) -> tuple[ibis.BaseBackend, str, dict[str, Path]]:
     """The backend, its redacted label, and the local files holding the data (keyed by content)."""
     text = os.fspath(source) if source else ""
+    if text.lower().startswith(f"{spark.SCHEME}://"):
+        try:
+            con, files = spark.open_spark(text, redact(text))
+        except SourceError:
+            raise
+        except ImportError:
+            raise SourceError(
+                f"{redact(text)} needs PySpark: pip install 'ibis-framework[pyspark]'"
+            ) from None
+        except Exception as exc:
+            raise SourceError(f"cannot open {redact(text)}: {_scrub(str(exc), text)}") from None
+        return con, redact(text), files
     if _URL.match(text):
         return _open_url(text), redact(text), {}
     path = Path(text).expanduser() if text else config.DEFAULT_SOURCE

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 SMALL_SAMPLE = 20
 
@@ -35,7 +35,7 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     """
     if n <= 0:
         return (math.nan, math.nan)
-    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
     p = successes / n
     denominator = 1 + z**2 / n
     centre = (p + z**2 / (2 * n)) / denominator
@@ -75,7 +75,7 @@ def two_proportion_test(
     if se == 0:
         return TwoProportionResult(rate_a, rate_b, rate_a - rate_b, 0.0, 1.0, False)
     z = (rate_a - rate_b) / se
-    p_value = float(2 * stats.norm.sf(abs(z)))
+    p_value = 2 * NormalDist().cdf(-abs(z))
     return TwoProportionResult(rate_a, rate_b, rate_a - rate_b, z, p_value, p_value < alpha)
 
 
@@ -86,6 +86,8 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> pd.Dat
     (e.g. a deal still open). Computed with ``scipy.stats.ecdf`` on ``CensoredData``; the curve
     starts at (0, 1) and has a row at every distinct duration. Empty input gives an empty frame.
     """
+    from scipy import stats  # half a second to import: only the reports with a curve pay it
+
     times = np.asarray(durations, dtype=float)
     events = np.asarray(observed, dtype=bool)
     if times.size == 0:

@@ -1,12 +1,14 @@
-"""Atomic file writes: a report is replaced only by a complete new one, never half-written."""
+"""Where a report's files go, and atomic writes: a report is replaced only by a complete new one."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from salesops.errors import ParamsError
+from salesops.report.grid import Job, contained_path
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -39,3 +41,36 @@ def require_writable_folder(folder: Path) -> None:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ParamsError(f"output folder {folder} is not writable: {reason}") from None
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """Where one report's files go: ``<out>/<quarter>/<team-slug>/<analysis>.{ipynb,html,json}``."""
+
+    folder: Path
+    notebook: Path
+    page: Path
+    headline: Path
+
+    @classmethod
+    def of(cls, out_dir: Path, job: Job) -> ReportFiles:
+        folder = contained_path(out_dir, job.quarter, job.team_slug)
+        return cls(
+            folder=folder,
+            notebook=contained_path(folder, f"{job.analysis}.ipynb"),
+            page=contained_path(folder, f"{job.analysis}.html"),
+            headline=contained_path(folder, f"{job.analysis}.json"),
+        )
+
+    def all_exist(self) -> bool:
+        return self.notebook.is_file() and self.page.is_file() and self.headline.is_file()
+
+    def relative_to(self, base: Path) -> dict[str, str]:
+        return {
+            kind: path.relative_to(base).as_posix()
+            for kind, path in (
+                ("notebook", self.notebook),
+                ("page", self.page),
+                ("headline", self.headline),
+            )
+        }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import keyword
 import re
 import unicodedata
@@ -18,9 +19,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import nbformat
-from papermill.inspection import inspect_notebook
 
 from salesops.errors import ParamsError
 from salesops.periods import Quarter
@@ -57,16 +55,26 @@ class Job:
     problem: str | None = None
 
 
+def _parameters_source(path: Path) -> str | None:
+    """The source of the notebook's first code cell tagged ``parameters``; None if it has none.
+
+    The notebook is read as JSON: the run plans without importing nbformat or papermill.
+    """
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ParamsError(f"notebook {path} cannot be read: {exc}") from None
+    for cell in cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.get("cell_type") == "code" and "parameters" in tags:
+            source = cell.get("source", "")
+            return "".join(source) if isinstance(source, list) else str(source)
+    return None
+
+
 def has_parameters_cell(path: Path) -> bool:
     """Whether the notebook at ``path`` has a code cell tagged ``parameters``."""
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except (OSError, ValueError) as exc:
-        raise ParamsError(f"notebook {path} cannot be read: {exc}") from None
-    return any(
-        cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", [])
-        for cell in nb.cells
-    )
+    return _parameters_source(path) is not None
 
 
 def discover_analyses(notebooks_dir: Path) -> dict[str, Path]:
@@ -229,8 +237,38 @@ def parameter_problem(name: str, value: Any, declared: Mapping[str, Any]) -> str
 
 
 def declared_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
-    """Names, inferred types and defaults of the notebook's parameters cell (papermill)."""
-    return inspect_notebook(str(notebook))
+    """Names, annotated types, defaults and help of the notebook's parameters cell.
+
+    The same record per name as papermill's ``inspect_notebook`` (``inferred_type_name`` is
+    "None" without an annotation; ``default`` is the value's source text; ``help`` the comment
+    after it), read with ``ast``. A cell that is not valid Python is a ParamsError.
+    """
+    source = _parameters_source(notebook) or ""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ParamsError(
+            f"the parameters cell of {notebook} is not valid Python: {exc.msg} (line {exc.lineno})"
+        ) from None
+    lines = source.splitlines()
+    declared: dict[str, dict[str, Any]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, annotation = node.target, ast.get_source_segment(source, node.annotation)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, annotation = node.targets[0], "None"
+        else:
+            continue
+        if not isinstance(target, ast.Name) or node.end_lineno is None:
+            continue
+        after = lines[node.end_lineno - 1][node.end_col_offset or 0 :].strip()
+        declared[target.id] = {
+            "name": target.id,
+            "inferred_type_name": annotation or "None",
+            "default": ast.get_source_segment(source, node.value),
+            "help": after[1:].strip() if after.startswith("#") else "",
+        }
+    return declared
 
 
 def check_extra_parameters(

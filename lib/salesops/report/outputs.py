@@ -7,8 +7,6 @@ never sees a half-written report.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -16,51 +14,10 @@ from nbformat import NotebookNode
 
 from salesops.data.sources import redact
 from salesops.report.execute import Outcome, headline_of, title_of
-from salesops.report.files import atomic_write_text
-from salesops.report.grid import Job, contained_path
+from salesops.report.files import ReportFiles, atomic_write_text
+from salesops.report.grid import Job
+from salesops.report.pages import PageContext
 from salesops.report.render import FailureInfo, PageInfo, render_report
-
-
-@dataclass(frozen=True)
-class ReportFiles:
-    """Where one report's files go: ``<out>/<quarter>/<team-slug>/<analysis>.{ipynb,html,json}``."""
-
-    folder: Path
-    notebook: Path
-    page: Path
-    headline: Path
-
-    @classmethod
-    def of(cls, out_dir: Path, job: Job) -> ReportFiles:
-        folder = contained_path(out_dir, job.quarter, job.team_slug)
-        return cls(
-            folder=folder,
-            notebook=contained_path(folder, f"{job.analysis}.ipynb"),
-            page=contained_path(folder, f"{job.analysis}.html"),
-            headline=contained_path(folder, f"{job.analysis}.json"),
-        )
-
-    def all_exist(self) -> bool:
-        return self.notebook.is_file() and self.page.is_file() and self.headline.is_file()
-
-    def relative_to(self, base: Path) -> dict[str, str]:
-        return {
-            kind: path.relative_to(base).as_posix()
-            for kind, path in (
-                ("notebook", self.notebook),
-                ("page", self.page),
-                ("headline", self.headline),
-            )
-        }
-
-
-@dataclass(frozen=True)
-class PageContext:
-    """What every page of the run shares: when it was made, the data's as-of date, provenance."""
-
-    generated_at: str
-    data_as_of: str
-    provenance: dict[str, str]
 
 
 def hide_source(nb: NotebookNode, source: str, label: str) -> None:

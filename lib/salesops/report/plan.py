@@ -8,6 +8,7 @@ is injected as an empty ``source``, so its credentials never become a notebook p
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TextIO
 
 from salesops import config
 from salesops.data import contract
-from salesops.data.sources import Crm, open_crm, redact
+from salesops.data.sources import Crm, absolute, open_crm, redact
 from salesops.errors import (
     ContractError,
     ContractProblem,
@@ -27,6 +28,7 @@ from salesops.periods import Quarter
 from salesops.report import grid
 from salesops.report.files import require_writable_folder
 from salesops.report.grid import Job
+from salesops.report.manifest import MANIFEST_NAME, code_fingerprint
 
 
 @dataclass
@@ -55,7 +57,8 @@ class RunRequest:
 
 @dataclass
 class RunPlan:
-    """A checked run: its jobs, quarters, output folder, workers, cell timeout and source."""
+    """A checked run: its jobs, quarters, output folder, workers, cell timeout and source, with the
+    fingerprints of the data and of the code that make the reports' cache keys."""
 
     jobs: list[Job]
     quarters: list[Quarter]
@@ -63,6 +66,8 @@ class RunPlan:
     workers: int
     cell_timeout: int
     crm: Crm
+    fingerprint: str
+    code: str
 
 
 def _first_line(exc: Exception) -> str:
@@ -70,16 +75,19 @@ def _first_line(exc: Exception) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def open_checked(source: str, preset: str | None, *, describe_to: TextIO | None = None) -> Crm:
-    """Open ``source`` and check it: every contract problem, and required tables with no rows,
-    at once as a ContractError; a backend failure while reading as one SourceError line.
-
-    ``describe_to`` receives what was found and mapped first, so a failing check still shows it.
-    """
+def _open(source: str, preset: str | None) -> Crm:
     try:
-        crm = open_crm(source, preset=preset)
-        if describe_to is not None:
-            print(crm.summary(), file=describe_to)
+        return open_crm(source, preset=preset)
+    except SalesopsError:
+        raise
+    except Exception as exc:
+        raise SourceError(f"cannot read {redact(source)}: {redact(_first_line(exc))}") from None
+
+
+def _check(crm: Crm, source: str) -> None:
+    """Every contract problem, and required tables with no rows, at once as a ContractError; a
+    backend failure while reading as one SourceError line."""
+    try:
         counts = crm.row_counts()
         problems = [
             ContractProblem(name, None, "table has no rows", 0)
@@ -93,7 +101,40 @@ def open_checked(source: str, preset: str | None, *, describe_to: TextIO | None 
         raise SourceError(f"cannot read {redact(source)}: {redact(_first_line(exc))}") from None
     if problems:
         raise ContractError(problems, source=crm.label)
+
+
+def open_checked(source: str, preset: str | None, *, describe_to: TextIO | None = None) -> Crm:
+    """Open ``source`` and check it (see ``_check``).
+
+    ``describe_to`` receives what was found and mapped first, so a failing check still shows it.
+    """
+    crm = _open(source, preset)
+    if describe_to is not None:
+        try:
+            summary = crm.summary()
+        except Exception as exc:
+            raise SourceError(f"cannot read {redact(source)}: {redact(_first_line(exc))}") from None
+        print(summary, file=describe_to)
+    _check(crm, source)
     return crm
+
+
+def checked_before(out_dir: Path, label: str, fingerprint: str, code: str) -> bool:
+    """Whether a run into ``out_dir`` already checked these very files with this very code.
+
+    A run writes a manifest only after its source passed the check, so a manifest there with the
+    same source, data fingerprint and code fingerprint is proof enough.
+    """
+    for path in out_dir.glob(f"*/{MANIFEST_NAME}"):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            data = document["data"]
+            same = (data["source"], data["fingerprint"], document["code_fingerprint"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if same == (label, fingerprint, code):
+            return True
+    return False
 
 
 def plan_run(request: RunRequest) -> RunPlan:
@@ -112,9 +153,19 @@ def plan_run(request: RunRequest) -> RunPlan:
     out_dir = request.out_dir or (config.ROOT / spec.out if spec.out else config.REPORTS_DIR)
     require_writable_folder(out_dir)
 
-    source = settings.resolved_source(request.source)
+    source = absolute(settings.resolved_source(request.source))
     preset = request.preset or settings.preset or None
-    crm = open_checked(source, preset)
+    crm = _open(source, preset)
+    code = code_fingerprint()
+    # files are fingerprinted by their bytes: the same bytes read by the same code that passed
+    # the check before pass it again, and a run that reuses every report need not repeat it
+    exact = crm.fingerprint() if crm.files and crm.mapping is None else None
+    if exact is None or not checked_before(out_dir, crm.label, exact, code):
+        _check(crm, source)
+    try:
+        fingerprint = exact or crm.fingerprint()
+    except Exception as exc:
+        raise SourceError(f"cannot read {redact(source)}: {redact(_first_line(exc))}") from None
     start_month = settings.fiscal_year_start_month
     quarters = grid.resolve_quarters(
         request.quarters or spec.quarters,
@@ -141,4 +192,6 @@ def plan_run(request: RunRequest) -> RunPlan:
         workers=request.jobs or spec.jobs or os.cpu_count() or 1,
         cell_timeout=request.cell_timeout or settings.cell_timeout_seconds,
         crm=crm,
+        fingerprint=fingerprint,
+        code=code,
     )

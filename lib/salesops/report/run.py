@@ -24,33 +24,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from salesops import config
 from salesops.errors import SalesopsError
 from salesops.report import grid
-from salesops.report.execute import Outcome, execute_job
-from salesops.report.files import atomic_write_text
+from salesops.report.files import ReportFiles, atomic_write_text
 from salesops.report.grid import Job
 from salesops.report.kernels import RunningKernels, kernel_environment
 from salesops.report.manifest import (
     MANIFEST_NAME,
     RunRecord,
     cache_key,
-    code_fingerprint,
     previous_runs,
     reusable_records,
     software_versions,
     write_manifest,
 )
-from salesops.report.outputs import (
-    PageContext,
-    ReportFiles,
-    error_summary,
-    hide_source,
-    report_title,
-    write_report,
-)
+from salesops.report.pages import PageContext
 from salesops.report.plan import RunPlan, RunRequest, plan_run
 from salesops.report.progress import Progress
 from salesops.report.site import IndexEntry, render_index
@@ -113,8 +102,8 @@ class _Runner:
         self.env = kernel_environment(config.ROOT)
         self.progress = Progress(request.progress or sys.stderr, total=len(plan.jobs))
         self.versions = software_versions(config.ROOT)
-        self.code = code_fingerprint()
-        self.fingerprint = plan.crm.fingerprint()
+        self.code = plan.code
+        self.fingerprint = plan.fingerprint
         self.as_of = plan.crm.as_of().isoformat()
         manifests = {
             q.label: grid.contained_path(plan.out_dir, q.label, MANIFEST_NAME)
@@ -195,6 +184,12 @@ class _Runner:
 
     def run_one(self, job: Job, key: str) -> RunRecord:
         """Execute and write one report; every failure is recorded, none escapes."""
+        # papermill and nbconvert take a second to import: a run that reuses every report skips it
+        import nbformat
+
+        from salesops.report.execute import Outcome, execute_job
+        from salesops.report.outputs import error_summary, hide_source, report_title, write_report
+
         if self.kernels.stopping.is_set():
             return self.interrupted(job, key)
         started, clock = _now(), time.monotonic()

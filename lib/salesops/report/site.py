@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from salesops.report.render import (
+from salesops.report.pages import (
     display_time,
     provenance_rows,
     relative_href,

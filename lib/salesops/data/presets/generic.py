@@ -25,7 +25,7 @@ def _value(export: Export, ctx: Context, table: str, column: str, spec: TableMap
         raw = quirks.quoted(spec.constants[column])
     elif export.has_column(table, spec.columns.get(column, column)):
         raw = export.column(table, spec.columns.get(column, column))
-    elif contract.TABLES[table].schema.columns[column].nullable:
+    elif contract.TABLES[table].fields[column].nullable:
         return "NULL"
     else:
         return None
