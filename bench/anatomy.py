@@ -55,7 +55,7 @@ for _name, _value in list(vars(_charts).items()):
 REPORT = "print(_json.dumps(_spent))"
 CUTS = {
     "kernel start": "keep warm kernels and reuse them across reports",
-    "imports": "import less at start (lazy seaborn/scipy/pandera) or reuse warm kernels",
+    "imports": "import less at start (pandas, matplotlib and Ibis are what is left)",
     "queries": "push more into fewer queries (one query per section, shared CTEs)",
     "charts": "draw fewer or lighter figures (lower dpi, SVG, no seaborn styling per call)",
     "other cell work": "cheaper tables and prose (fewer Styler passes)",

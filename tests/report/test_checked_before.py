@@ -1,5 +1,6 @@
-"""A run that finds the same files, read by the same code, already checked skips the check and
-loads neither papermill, nbconvert nor pandera; any change to the bytes brings the check back."""
+"""A run that finds the same files, read by the same code, already checked takes their facts from
+the manifest: it neither opens nor checks the source, and loads neither papermill, nbconvert nor
+pandera. Any change to the bytes brings the check back."""
 
 from __future__ import annotations
 
@@ -8,33 +9,48 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from salesops.errors import ContractError
-from salesops.report.plan import checked_before
+from salesops.report.plan import SourceFacts, known_facts
 from salesops.report.run import RunRequest, run_reports
 
-HEAVY = ("papermill", "nbconvert", "nbformat", "pandera", "seaborn", "scipy.stats")
+HEAVY = ("papermill", "nbconvert", "nbformat", "pandera", "pandas", "ibis.backends.duckdb")
 
 
-def _manifest(folder: Path, source: str, fingerprint: str, code: str) -> None:
+FACTS = SourceFacts("crm.duckdb", "f1", date(2026, 9, 30), date(2025, 1, 2), ["East", "<b>West"])
+
+
+def _manifest(folder: Path, data: dict, code: str) -> None:
     folder.mkdir(parents=True)
-    document = {"data": {"source": source, "fingerprint": fingerprint}, "code_fingerprint": code}
+    document = {"data": data, "code_fingerprint": code}
     (folder / "manifest.json").write_text(json.dumps(document))
 
 
-def test_checked_before_needs_the_same_source_data_and_code(tmp_path: Path) -> None:
-    _manifest(tmp_path / "2026Q2", "crm.duckdb", "f1", "c1")
+def test_known_facts_need_the_same_source_data_and_code(tmp_path: Path) -> None:
+    _manifest(tmp_path / "2026Q2", FACTS.to_manifest(), "c1")
+    _manifest(tmp_path / "2026Q1", {**FACTS.to_manifest(), "teams": "East"}, "c1")
+    _manifest(tmp_path / "2025Q4", {"source": "crm.duckdb", "fingerprint": "f1"}, "c1")
     (tmp_path / "2026Q3").mkdir()
     (tmp_path / "2026Q3" / "manifest.json").write_text("{not json")
-    assert checked_before(tmp_path, "crm.duckdb", "f1", "c1")
-    assert not checked_before(tmp_path, "crm.duckdb", "f2", "c1")
-    assert not checked_before(tmp_path, "crm.duckdb", "f1", "c2")
-    assert not checked_before(tmp_path, "other.duckdb", "f1", "c1")
-    assert not checked_before(tmp_path / "missing", "crm.duckdb", "f1", "c1")
+    assert known_facts(tmp_path, "crm.duckdb", "f1", "c1") == FACTS
+    assert known_facts(tmp_path, "crm.duckdb", "f2", "c1") is None
+    assert known_facts(tmp_path, "crm.duckdb", "f1", "c2") is None
+    assert known_facts(tmp_path, "other.duckdb", "f1", "c1") is None
+    assert known_facts(tmp_path / "missing", "crm.duckdb", "f1", "c1") is None
+
+
+def test_facts_read_back_from_a_manifest_give_the_same_quarters() -> None:
+    facts = SourceFacts.from_manifest(json.loads(json.dumps(FACTS.to_manifest())))
+    assert facts == FACTS
+    assert (facts.first_quarter(1).label, facts.latest_quarter(1).label) == ("2025Q1", "2026Q3")
+    # a fiscal year from February is named by the year it ends in: Nov 2024-Jan 2025 is 2025Q4,
+    # May-Jul 2026 (the last quarter complete by 30 September) is 2027Q2
+    assert (facts.first_quarter(2).label, facts.latest_quarter(2).label) == ("2025Q4", "2027Q2")
 
 
 def _request(out: Path, source: str, notebooks: Path) -> RunRequest:
@@ -64,7 +80,7 @@ print(json.dumps({{"reason": summary.reason, "loaded": loaded}}))
 
 
 @pytest.mark.slow
-def test_a_run_that_reuses_everything_skips_the_check_and_the_heavy_imports(
+def test_a_run_that_reuses_everything_neither_opens_the_source_nor_loads_the_heavy_libraries(
     tmp_path: Path, notebooks: Callable[..., Path]
 ) -> None:
     from salesops.data.demo import generate, write_tables

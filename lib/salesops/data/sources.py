@@ -50,6 +50,32 @@ def absolute(source: str) -> str:
     return str(Path(source).expanduser().resolve())
 
 
+def files_fingerprint(files: dict[str, Path]) -> str:
+    """A short hex digest of ``files``' names (keys) and contents."""
+    digest = hashlib.sha256()
+    for key in sorted(files):
+        digest.update(key.encode())
+        with files[key].open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()[:16]
+
+
+def contract_files(source: str, preset: str | None) -> dict[str, Path] | None:
+    """The local files of a source that holds the contract as is, found without opening it: a
+    DuckDB file, or a folder of table files read with no preset or mapping file. None for
+    anything else (a URL, Spark, a CRM export), and for a path that opening would refuse."""
+    if not source or _URL.match(source) or preset or presets.DEFAULT_MAPPING.is_file():
+        return None
+    path = Path(source).expanduser()
+    if path.is_file() and path.suffix.lower() in DATABASE_SUFFIXES:
+        return {"database": path}
+    if path.is_dir():
+        with contextlib.suppress(SourceError):
+            return _table_files(path) or None
+    return None
+
+
 def _scrub(message: str, url: str) -> str:
     """An error message about ``url`` with the URL's password removed wherever it appears."""
     try:
@@ -233,11 +259,12 @@ class Crm:
 
     def first_quarter(self, start_month: int = 1) -> Quarter:
         """The quarter of the earliest deal: the first a report may ask for."""
-        created = self.table("opportunities").created_at.min().to_pyarrow().as_py()
-        if created is None:
-            return self.latest_quarter(start_month)
-        day = created.date() if isinstance(created, datetime) else created
-        return Quarter.containing(day, start_month)
+        day = self.first_day()
+        return (
+            self.latest_quarter(start_month)
+            if day is None
+            else Quarter.containing(day, start_month)
+        )
 
     def latest_quarter(self, start_month: int = 1) -> Quarter:
         """The last quarter whose last day is on or before ``as_of()``."""
@@ -251,19 +278,19 @@ class Crm:
         maximum of dates, maximum and total length of text), so a change that leaves all of those
         equal goes unseen there.
         """
-        digest = hashlib.sha256()
         if self.files:
-            for key in sorted(self.files):
-                digest.update(key.encode())
-                with self.files[key].open("rb") as handle:
-                    while chunk := handle.read(1 << 20):
-                        digest.update(chunk)
-        else:
-            for name in sorted(self.tables):
-                row = self.tables[name].aggregate(**_content_measures(self.tables[name]))
-                values = row.to_pyarrow().to_pylist()[0]
-                digest.update(json.dumps([name, values], sort_keys=True, default=str).encode())
+            return files_fingerprint(self.files)
+        digest = hashlib.sha256()
+        for name in sorted(self.tables):
+            row = self.tables[name].aggregate(**_content_measures(self.tables[name]))
+            values = row.to_pyarrow().to_pylist()[0]
+            digest.update(json.dumps([name, values], sort_keys=True, default=str).encode())
         return digest.hexdigest()[:16]
+
+    def first_day(self) -> date | None:
+        """The day of the earliest deal created; None when there is none."""
+        created = self.table("opportunities").created_at.min().to_pyarrow().as_py()
+        return created.date() if isinstance(created, datetime) else created
 
     def row_counts(self) -> dict[str, int]:
         """Rows per table present, in contract order (one query)."""

@@ -152,7 +152,7 @@ def write_manifest(
     exit_code: int | None,
     generated_at: str,
     versions: Mapping[str, str | None],
-    data: Mapping[str, str],
+    data: Mapping[str, Any],
     code: str,
     records: Iterable[RunRecord],
 ) -> None:

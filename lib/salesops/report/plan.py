@@ -11,12 +11,20 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from salesops import config
 from salesops.data import contract
-from salesops.data.sources import Crm, absolute, open_crm, redact
+from salesops.data.sources import (
+    Crm,
+    absolute,
+    contract_files,
+    files_fingerprint,
+    open_crm,
+    redact,
+)
 from salesops.errors import (
     ContractError,
     ContractProblem,
@@ -24,7 +32,7 @@ from salesops.errors import (
     SalesopsError,
     SourceError,
 )
-from salesops.periods import Quarter
+from salesops.periods import Quarter, last_complete_quarter
 from salesops.report import grid
 from salesops.report.files import require_writable_folder
 from salesops.report.grid import Job
@@ -55,18 +63,65 @@ class RunRequest:
     progress: TextIO | None = None
 
 
+@dataclass(frozen=True)
+class SourceFacts:
+    """What a run needs to know of its checked source; the manifest keeps it as ``data``."""
+
+    label: str  # where the data is, never with a password
+    fingerprint: str
+    as_of: date
+    first_day: date | None  # of the earliest deal
+    teams: list[str]
+
+    @classmethod
+    def of(cls, crm: Crm, fingerprint: str) -> SourceFacts:
+        return cls(crm.label, fingerprint, crm.as_of(), crm.first_day(), crm.teams())
+
+    def to_manifest(self) -> dict[str, Any]:
+        return {
+            "source": self.label,
+            "fingerprint": self.fingerprint,
+            "as_of": self.as_of.isoformat(),
+            "first_day": self.first_day and self.first_day.isoformat(),
+            "teams": self.teams,
+        }
+
+    @classmethod
+    def from_manifest(cls, data: dict[str, Any]) -> SourceFacts:
+        """The facts a manifest recorded; KeyError, TypeError or ValueError when it lacks them."""
+        first_day = data["first_day"]
+        teams = data["teams"]
+        if not isinstance(teams, list) or not all(isinstance(team, str) for team in teams):
+            raise TypeError("teams is not a list of names")
+        return cls(
+            label=str(data["source"]),
+            fingerprint=str(data["fingerprint"]),
+            as_of=date.fromisoformat(data["as_of"]),
+            first_day=date.fromisoformat(first_day) if first_day else None,
+            teams=teams,
+        )
+
+    def first_quarter(self, start_month: int) -> Quarter:
+        """The quarter of the earliest deal: the first a report may ask for."""
+        if self.first_day is None:
+            return self.latest_quarter(start_month)
+        return Quarter.containing(self.first_day, start_month)
+
+    def latest_quarter(self, start_month: int) -> Quarter:
+        return last_complete_quarter(self.as_of, start_month)
+
+
 @dataclass
 class RunPlan:
-    """A checked run: its jobs, quarters, output folder, workers, cell timeout and source, with the
-    fingerprints of the data and of the code that make the reports' cache keys."""
+    """A checked run: its jobs, quarters, output folder, workers, cell timeout, what it knows of
+    its source, and the fingerprint of the code (part of every report's cache key)."""
 
     jobs: list[Job]
     quarters: list[Quarter]
     out_dir: Path
     workers: int
     cell_timeout: int
-    crm: Crm
-    fingerprint: str
+    source: SourceFacts
     code: str
 
 
@@ -119,22 +174,41 @@ def open_checked(source: str, preset: str | None, *, describe_to: TextIO | None 
     return crm
 
 
-def checked_before(out_dir: Path, label: str, fingerprint: str, code: str) -> bool:
-    """Whether a run into ``out_dir`` already checked these very files with this very code.
+def known_facts(out_dir: Path, label: str, fingerprint: str, code: str) -> SourceFacts | None:
+    """The facts of these very files as a run into ``out_dir`` with this very code recorded them.
 
     A run writes a manifest only after its source passed the check, so a manifest there with the
-    same source, data fingerprint and code fingerprint is proof enough.
+    same source, data fingerprint and code fingerprint stands for the check, and its facts for
+    the queries that found them.
     """
     for path in out_dir.glob(f"*/{MANIFEST_NAME}"):
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
-            data = document["data"]
-            same = (data["source"], data["fingerprint"], document["code_fingerprint"])
-        except (OSError, ValueError, KeyError, TypeError):
+            facts = SourceFacts.from_manifest(document["data"])
+            same = (facts.label, facts.fingerprint, document["code_fingerprint"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue
         if same == (label, fingerprint, code):
-            return True
-    return False
+            return facts
+    return None
+
+
+def _checked_facts(source: str, preset: str | None, out_dir: Path, code: str) -> SourceFacts:
+    """The source's facts: recorded ones for files already checked by this code (so a run that
+    reuses every report neither opens nor queries the source), else opened, checked and found."""
+    files = contract_files(source, preset)
+    if files:
+        known = known_facts(out_dir, source, files_fingerprint(files), code)
+        if known is not None:
+            return known
+    crm = _open(source, preset)
+    _check(crm, source)
+    try:
+        return SourceFacts.of(crm, crm.fingerprint())
+    except SalesopsError:
+        raise
+    except Exception as exc:
+        raise SourceError(f"cannot read {redact(source)}: {redact(_first_line(exc))}") from None
 
 
 def plan_run(request: RunRequest) -> RunPlan:
@@ -155,25 +229,16 @@ def plan_run(request: RunRequest) -> RunPlan:
 
     source = absolute(settings.resolved_source(request.source))
     preset = request.preset or settings.preset or None
-    crm = _open(source, preset)
     code = code_fingerprint()
-    # files are fingerprinted by their bytes: the same bytes read by the same code that passed
-    # the check before pass it again, and a run that reuses every report need not repeat it
-    exact = crm.fingerprint() if crm.files and crm.mapping is None else None
-    if exact is None or not checked_before(out_dir, crm.label, exact, code):
-        _check(crm, source)
-    try:
-        fingerprint = exact or crm.fingerprint()
-    except Exception as exc:
-        raise SourceError(f"cannot read {redact(source)}: {redact(_first_line(exc))}") from None
+    facts = _checked_facts(source, preset, out_dir, code)
     start_month = settings.fiscal_year_start_month
     quarters = grid.resolve_quarters(
         request.quarters or spec.quarters,
-        latest=crm.latest_quarter(start_month),
-        earliest=crm.first_quarter(start_month),
+        latest=facts.latest_quarter(start_month),
+        earliest=facts.first_quarter(start_month),
     )
     spec_teams = [] if spec.teams == "all" else spec.teams
-    teams = grid.resolve_teams(request.teams or spec_teams, crm.teams(), rollup=request.rollup)
+    teams = grid.resolve_teams(request.teams or spec_teams, facts.teams, rollup=request.rollup)
     for quarter in quarters:
         require_writable_folder(grid.contained_path(out_dir, quarter.label))
     jobs = grid.expand_grid(
@@ -191,7 +256,6 @@ def plan_run(request: RunRequest) -> RunPlan:
         out_dir=out_dir.resolve(),
         workers=request.jobs or spec.jobs or os.cpu_count() or 1,
         cell_timeout=request.cell_timeout or settings.cell_timeout_seconds,
-        crm=crm,
-        fingerprint=fingerprint,
+        source=facts,
         code=code,
     )

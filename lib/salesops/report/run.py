@@ -103,8 +103,8 @@ class _Runner:
         self.progress = Progress(request.progress or sys.stderr, total=len(plan.jobs))
         self.versions = software_versions(config.ROOT)
         self.code = plan.code
-        self.fingerprint = plan.fingerprint
-        self.as_of = plan.crm.as_of().isoformat()
+        self.fingerprint = plan.source.fingerprint
+        self.as_of = plan.source.as_of.isoformat()
         manifests = {
             q.label: grid.contained_path(plan.out_dir, q.label, MANIFEST_NAME)
             for q in plan.quarters
@@ -137,7 +137,7 @@ class _Runner:
 
     def _provenance(self) -> dict[str, str]:
         rows = {
-            "Source": self.plan.crm.label,
+            "Source": self.plan.source.label,
             "Data fingerprint": self.fingerprint,
             "Data as of": self.as_of,
             "salesops": self.versions["salesops"] or "",
@@ -149,7 +149,7 @@ class _Runner:
 
     def _manifest_parameters(self, job: Job) -> dict[str, Any]:
         """The job's parameters with the source as its redacted label (never a password)."""
-        return {**job.parameters, "source": self.plan.crm.label}
+        return {**job.parameters, "source": self.plan.source.label}
 
     def _record(self, job: Job, key: str, **fields: Any) -> RunRecord:
         files = ReportFiles.of(self.plan.out_dir, job)
@@ -207,7 +207,7 @@ class _Runner:
                 evalue=str(exc),
             )
         if outcome.kind != "interrupted":
-            hide_source(outcome.nb, job.parameters["source"], self.plan.crm.label)
+            hide_source(outcome.nb, job.parameters["source"], self.plan.source.label)
             files = ReportFiles.of(self.plan.out_dir, job)
             try:
                 outcome = write_report(files, job, outcome, self.context)
@@ -305,11 +305,7 @@ class _Runner:
                 exit_code=exit_code,
                 generated_at=self.generated_at,
                 versions=self.versions,
-                data={
-                    "source": self.plan.crm.label,
-                    "fingerprint": self.fingerprint,
-                    "as_of": self.as_of,
-                },
+                data=self.plan.source.to_manifest(),
                 code=self.code,
                 records=[r for r in [*records, *self.earlier] if r.quarter == quarter.label],
             )
@@ -369,7 +365,7 @@ def run_reports(request: RunRequest) -> RunSummary:
     runner = _Runner(plan, request)
     quarters = ", ".join(q.label for q in plan.quarters)
     runner.progress.note(
-        f"salesops run: {len(plan.jobs)} reports for {quarters} from {plan.crm.label}, "
+        f"salesops run: {len(plan.jobs)} reports for {quarters} from {plan.source.label}, "
         f"{plan.workers} at once, into {plan.out_dir}"
     )
     with _sigterm_interrupts(), _papermill_quiet():
