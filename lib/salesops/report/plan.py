@@ -8,8 +8,10 @@ is injected as an empty ``source``, so its credentials never become a notebook p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -130,19 +132,20 @@ def _first_line(exc: Exception) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def _open(source: str, preset: str | None) -> Crm:
+@contextlib.contextmanager
+def _reading(source: str) -> Iterator[None]:
+    """A backend failure while reading ``source`` as one SourceError line; ours pass as is."""
     try:
-        return open_crm(source, preset=preset)
+        yield
     except SalesopsError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # e.g. a CSV that is not UTF-8 fails only when scanned
         raise SourceError(f"cannot read {redact(source)}: {redact(_first_line(exc))}") from None
 
 
 def _check(crm: Crm, source: str) -> None:
-    """Every contract problem, and required tables with no rows, at once as a ContractError; a
-    backend failure while reading as one SourceError line."""
-    try:
+    """Every contract problem, and required tables with no rows, at once as a ContractError."""
+    with _reading(source):
         counts = crm.row_counts()
         problems = [
             ContractProblem(name, None, "table has no rows", 0)
@@ -150,10 +153,6 @@ def _check(crm: Crm, source: str) -> None:
             if counts.get(name) == 0
         ]
         problems += crm.problems()
-    except SalesopsError:
-        raise
-    except Exception as exc:  # e.g. a CSV that is not UTF-8 fails only when scanned
-        raise SourceError(f"cannot read {redact(source)}: {redact(_first_line(exc))}") from None
     if problems:
         raise ContractError(problems, source=crm.label)
 
@@ -163,13 +162,10 @@ def open_checked(source: str, preset: str | None, *, describe_to: TextIO | None 
 
     ``describe_to`` receives what was found and mapped first, so a failing check still shows it.
     """
-    crm = _open(source, preset)
-    if describe_to is not None:
-        try:
-            summary = crm.summary()
-        except Exception as exc:
-            raise SourceError(f"cannot read {redact(source)}: {redact(_first_line(exc))}") from None
-        print(summary, file=describe_to)
+    with _reading(source):
+        crm = open_crm(source, preset=preset)
+        if describe_to is not None:
+            print(crm.summary(), file=describe_to)
     _check(crm, source)
     return crm
 
@@ -201,14 +197,9 @@ def _checked_facts(source: str, preset: str | None, out_dir: Path, code: str) ->
         known = known_facts(out_dir, source, files_fingerprint(files), code)
         if known is not None:
             return known
-    crm = _open(source, preset)
-    _check(crm, source)
-    try:
+    crm = open_checked(source, preset)
+    with _reading(source):
         return SourceFacts.of(crm, crm.fingerprint())
-    except SalesopsError:
-        raise
-    except Exception as exc:
-        raise SourceError(f"cannot read {redact(source)}: {redact(_first_line(exc))}") from None
 
 
 def plan_run(request: RunRequest) -> RunPlan:
