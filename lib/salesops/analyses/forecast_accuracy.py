@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -21,7 +22,7 @@ from salesops.analyses.sections import (
     withhold_amount_cards,
 )
 from salesops.errors import ParamsError
-from salesops.metrics import forecast, pipeline
+from salesops.metrics import MissingTableError, forecast, pipeline
 from salesops.metrics.scope import ALL_TEAMS
 from salesops.periods import Quarter
 from salesops.present import Card, Text, escape_markdown
@@ -52,12 +53,18 @@ class ForecastAccuracyReport(QuarterReport):
         self.options = options
 
     def figures(self, quarter: Quarter) -> dict[str, Any]:
+        weekly = errors = None
+        if quarter == self.scope.quarter:  # the sections need these too: compute them once
+            with contextlib.suppress(MissingTableError):  # the headline says which is missing
+                weekly, errors = self.weeks, self.errors
         return forecast.forecast_headline(
             self.scope.tables,
             quarter,
             self.scope.team,
             at_week=self.options.at_week,
             rollup=self.options.rollup,
+            weekly=weekly,
+            errors=errors,
         )
 
     @cached_property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -21,7 +22,7 @@ from salesops.analyses.sections import (
     withhold_amount_cards,
 )
 from salesops.errors import ParamsError
-from salesops.metrics import funnel
+from salesops.metrics import MissingTableError, funnel
 from salesops.periods import Quarter
 from salesops.present import Card, Text, escape_markdown
 
@@ -49,6 +50,12 @@ class FunnelReport(QuarterReport):
         self.options = options
 
     def figures(self, quarter: Quarter) -> dict[str, Any]:
+        cycle = reach = None
+        if quarter == self.scope.quarter:  # the sections need these too: compute them once
+            if self.options.lost_deals == "exclude":  # the headline's convention
+                cycle = self.cycle
+            with contextlib.suppress(MissingTableError):  # the headline says it is missing
+                reach = self.reach
         return funnel.funnel_headline(
             self.scope.tables,
             quarter,
@@ -56,6 +63,8 @@ class FunnelReport(QuarterReport):
             lead_window_days=self.options.lead_window_days,
             qualified_stage=self.options.qualified_stage,
             small_sample=self.scope.settings.small_sample,
+            cycle=cycle,
+            reach=reach,
         )
 
     @cached_property
@@ -63,6 +72,10 @@ class FunnelReport(QuarterReport):
         return funnel.cycle_length(
             self.scope.tables, self.scope.quarter, self.scope.team, lost=self.options.lost_deals
         )
+
+    @cached_property
+    def reach(self) -> pd.DataFrame:
+        return funnel.stage_reach(self.scope.tables, self.scope.quarter, self.scope.team)
 
     def headline(self) -> present.Headline:
         """Cards: win rate, won amount, deal size, time to win, lead conversion, velocity."""
@@ -155,7 +168,7 @@ class FunnelReport(QuarterReport):
     @needs_tables
     def stage_conversion(self) -> present.Stack:
         """Stage reach of the deals created this quarter, as a chart and a table."""
-        reach = funnel.stage_reach(self.scope.tables, self.scope.quarter, self.scope.team)
+        reach = self.reach
         created = int(reach["reached"].iloc[0]) if len(reach) else 0
         fig = charts.stage_funnel(reach, title=f"How far the {created:,} deals created got")
         caption = (

@@ -389,8 +389,13 @@ def forecast_headline(
     at_week: int = AT_WEEK,
     rollup: Rollup = "cumulative",
     quarters: int = 4,
+    weekly: pd.DataFrame | None = None,
+    errors: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The forecast-accuracy headline figures as a JSON-safe dict (None where undefined).
+
+    ``weekly`` and ``errors``, when given, are ``forecast_by_week`` and ``rep_forecast_errors``
+    already computed with the same arguments.
 
     Keys: actual, basis, rollup, at_week, accuracy_by_week (week number as a string -> commit
     accuracy 1 - |F - A| / A), ratio_by_week, final_commit, final_best_case, final_accuracy,
@@ -422,10 +427,12 @@ def forecast_headline(
         "missing_tables": [],
     }
     try:
-        weekly = forecast_by_week(tables, quarter, team, rollup=rollup)
-        errors = rep_forecast_errors(
-            tables, quarter, team, at_week=at_week, quarters=quarters, rollup=rollup
-        )
+        if weekly is None:
+            weekly = forecast_by_week(tables, quarter, team, rollup=rollup)
+        if errors is None:
+            errors = rep_forecast_errors(
+                tables, quarter, team, at_week=at_week, quarters=quarters, rollup=rollup
+            )
     except MissingTableError as exc:
         headline["missing_tables"].append(exc.table)
     else:

@@ -422,8 +422,13 @@ def funnel_headline(
     lead_window_days: int = LEAD_WINDOW_DAYS,
     qualified_stage: str | None = None,
     small_sample: int = SMALL_SAMPLE,
+    cycle: CycleLength | None = None,
+    reach: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The funnel's headline figures as a JSON-safe dict (None where undefined or unavailable).
+
+    ``cycle`` and ``reach``, when given, are ``cycle_length`` (lost deals excluded) and
+    ``stage_reach`` already computed for the same quarter and team.
 
     Keys: closed_deals, won_deals, lost_deals, win_rate (+ _low, _high, small_sample),
     won_amount, closed_amount, win_rate_amount, avg_won_deal, median_cycle_days (Kaplan-Meier),
@@ -432,13 +437,15 @@ def funnel_headline(
     qualified_stage, missing_tables.
     """
     win = win_rate(tables, quarter, team, small_sample=small_sample)
-    cycle = cycle_length(tables, quarter, team)
+    if cycle is None:
+        cycle = cycle_length(tables, quarter, team)
     velocity = sales_velocity(
         tables, quarter, team, qualified_stage=qualified_stage, win=win, cycle=cycle
     )
     missing: list[str] = []
     try:
-        reach = stage_reach(tables, quarter, team)
+        if reach is None:
+            reach = stage_reach(tables, quarter, team)
         stage_conversion = {
             str(r.stage): plain_float(r.step_conversion) for r in reach.itertuples(index=False)
         }
