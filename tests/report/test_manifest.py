@@ -18,17 +18,27 @@ from salesops.report.manifest import (
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 
 
-def test_the_cache_key_changes_with_notebook_code_parameters_and_data(tmp_path: Path) -> None:
+def test_the_cache_key_changes_with_notebook_code_parameters_data_and_settings(
+    tmp_path: Path,
+) -> None:
     notebook = tmp_path / "funnel.ipynb"
     shutil.copy(FIXTURES / "ok.ipynb", notebook)
     params = {"quarter": "2026Q3", "team": "SMB", "source": "crm.duckdb"}
-    key = cache_key(notebook, "code", params, "data")
-    assert key == cache_key(notebook, "code", dict(reversed(params.items())), "data")
-    assert key != cache_key(notebook, "other code", params, "data")
-    assert key != cache_key(notebook, "code", {**params, "team": "all"}, "data")
-    assert key != cache_key(notebook, "code", params, "new data")
+    org = {"currency": "USD", "small_sample": 20}
+    key = cache_key(notebook, "code", params, "data", settings=org)
+    assert key == cache_key(
+        notebook,
+        "code",
+        dict(reversed(params.items())),
+        "data",
+        settings=dict(reversed(org.items())),
+    )
+    assert key != cache_key(notebook, "other code", params, "data", settings=org)
+    assert key != cache_key(notebook, "code", {**params, "team": "all"}, "data", settings=org)
+    assert key != cache_key(notebook, "code", params, "new data", settings=org)
+    assert key != cache_key(notebook, "code", params, "data", settings={**org, "small_sample": 30})
     notebook.write_bytes(notebook.read_bytes().replace(b"Fixture report", b"Edited report"))
-    assert key != cache_key(notebook, "code", params, "data")
+    assert key != cache_key(notebook, "code", params, "data", settings=org)
 
 
 def test_the_code_fingerprint_is_stable() -> None:

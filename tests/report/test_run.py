@@ -363,3 +363,24 @@ def test_a_source_given_as_a_relative_path_reaches_the_kernels(
     )
     assert (summary.exit_code, summary.reason) == (0, "all 1 reports ok (0 reused)")
     assert summary.records[0].parameters["source"] == str(tmp_path / "crm.duckdb")
+
+
+@pytest.mark.slow
+def test_a_change_to_the_org_settings_renders_the_reports_again(
+    tmp_path: Path,
+    crm_source: str,
+    notebooks: Callable[..., Path],
+    run_file: Callable[[str], Path],
+) -> None:
+    org = tmp_path / "org.yaml"
+    org.write_text("small_sample: 20\n")
+    request = _request(
+        tmp_path, crm_source, notebooks("ok"), run_file("teams: [SMB]\n"), org_params_file=org
+    )
+    request.rollup = False
+    assert run_reports(request).reason == "all 1 reports ok (0 reused)"
+    request.progress = io.StringIO()
+    assert run_reports(request).reason == "all 1 reports ok (1 reused)"
+    org.write_text("small_sample: 30\n")
+    request.progress = io.StringIO()
+    assert run_reports(request).reason == "all 1 reports ok (0 reused)"

@@ -74,13 +74,20 @@ def code_fingerprint() -> str:
 
 
 def cache_key(
-    notebook: Path, code: str, parameters: Mapping[str, Any], data_fingerprint: str
+    notebook: Path,
+    code: str,
+    parameters: Mapping[str, Any],
+    data_fingerprint: str,
+    *,
+    settings: Mapping[str, Any],
 ) -> str:
-    """Hash of everything a report depends on: notebook, code, parameters and data."""
+    """Hash of everything a report depends on: notebook, code, parameters, data and the org
+    settings (currency, fiscal year, small-sample size, ...) its kernel reads."""
     digest = hashlib.sha256(notebook.read_bytes())
     digest.update(code.encode())
     digest.update(json.dumps(dict(parameters), sort_keys=True, default=str).encode())
     digest.update(data_fingerprint.encode())
+    digest.update(json.dumps(dict(settings), sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 

@@ -116,7 +116,7 @@ class SourceFacts:
 @dataclass
 class RunPlan:
     """A checked run: its jobs, quarters, output folder, workers, cell timeout, what it knows of
-    its source, and the fingerprint of the code (part of every report's cache key)."""
+    its source, and the code fingerprint and org settings (both part of every cache key)."""
 
     jobs: list[Job]
     quarters: list[Quarter]
@@ -125,6 +125,7 @@ class RunPlan:
     cell_timeout: int
     source: SourceFacts
     code: str
+    settings: config.OrgSettings
 
 
 def _first_line(exc: Exception) -> str:
@@ -249,4 +250,5 @@ def plan_run(request: RunRequest) -> RunPlan:
         cell_timeout=request.cell_timeout or settings.cell_timeout_seconds,
         source=facts,
         code=code,
+        settings=settings,
     )

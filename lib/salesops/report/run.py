@@ -251,7 +251,16 @@ class _Runner:
     def execute(self) -> list[RunRecord]:
         """Every job's record, in grid order; KeyboardInterrupt after recording an interruption."""
         keyed = [
-            (job, cache_key(job.notebook, self.code, job.parameters, self.fingerprint))
+            (
+                job,
+                cache_key(
+                    job.notebook,
+                    self.code,
+                    job.parameters,
+                    self.fingerprint,
+                    settings=self.plan.settings.model_dump(mode="json"),
+                ),
+            )
             for job in self.plan.jobs
         ]
         done: dict[tuple[str, str, str], RunRecord] = {}
