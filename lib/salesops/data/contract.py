@@ -54,16 +54,6 @@ class ColumnSpec:
     checks: tuple[CheckSpec, ...] = ()
 
 
-def _column(
-    dtype: dt.DataType,
-    *,
-    nullable: bool = False,
-    unique: bool = False,
-    checks: tuple[CheckSpec, ...] = (),
-) -> ColumnSpec:
-    return ColumnSpec(dtype, nullable, unique, checks)
-
-
 @dataclass(frozen=True)
 class TableSpec:
     """A contract table: its columns, whether a source must have it, how rows are named.
@@ -121,14 +111,14 @@ _TABLE_LIST = [
     _table(
         "reps",
         {
-            "rep_id": _column(STRING, unique=True),
-            "rep_name": _column(STRING),
-            "team": _column(STRING),
-            "manager": _column(STRING, nullable=True),
-            "region": _column(STRING, nullable=True),
-            "role": _column(STRING),
-            "hire_date": _column(DATE),
-            "end_date": _column(DATE, nullable=True),
+            "rep_id": ColumnSpec(STRING, unique=True),
+            "rep_name": ColumnSpec(STRING),
+            "team": ColumnSpec(STRING),
+            "manager": ColumnSpec(STRING, nullable=True),
+            "region": ColumnSpec(STRING, nullable=True),
+            "role": ColumnSpec(STRING),
+            "hire_date": ColumnSpec(DATE),
+            "end_date": ColumnSpec(DATE, nullable=True),
         },
         required=True,
         id="rep_id",
@@ -136,20 +126,20 @@ _TABLE_LIST = [
     _table(
         "opportunities",
         {
-            "opportunity_id": _column(STRING, unique=True),
-            "rep_id": _column(STRING),
-            "account_id": _column(STRING, nullable=True),
-            "created_at": _column(TIMESTAMP),
-            "close_date": _column(DATE),
-            "stage": _column(STRING),
-            "is_closed": _column(BOOLEAN),
-            "is_won": _column(BOOLEAN),
-            "amount": _column(FLOAT, checks=(_NON_NEGATIVE,)),
-            "currency": _column(STRING),
-            "forecast_category": _column(STRING, nullable=True),
-            "source": _column(STRING, nullable=True),
-            "segment": _column(STRING, nullable=True),
-            "product": _column(STRING, nullable=True),
+            "opportunity_id": ColumnSpec(STRING, unique=True),
+            "rep_id": ColumnSpec(STRING),
+            "account_id": ColumnSpec(STRING, nullable=True),
+            "created_at": ColumnSpec(TIMESTAMP),
+            "close_date": ColumnSpec(DATE),
+            "stage": ColumnSpec(STRING),
+            "is_closed": ColumnSpec(BOOLEAN),
+            "is_won": ColumnSpec(BOOLEAN),
+            "amount": ColumnSpec(FLOAT, checks=(_NON_NEGATIVE,)),
+            "currency": ColumnSpec(STRING),
+            "forecast_category": ColumnSpec(STRING, nullable=True),
+            "source": ColumnSpec(STRING, nullable=True),
+            "segment": ColumnSpec(STRING, nullable=True),
+            "product": ColumnSpec(STRING, nullable=True),
         },
         required=True,
         id="opportunity_id",
@@ -157,11 +147,11 @@ _TABLE_LIST = [
     _table(
         "stages",
         {
-            "stage": _column(STRING, unique=True),
-            "sort_order": _column(INTEGER, unique=True),
-            "is_closed": _column(BOOLEAN),
-            "is_won": _column(BOOLEAN),
-            "probability": _column(FLOAT, nullable=True, checks=(("in_range", (0, 1)),)),
+            "stage": ColumnSpec(STRING, unique=True),
+            "sort_order": ColumnSpec(INTEGER, unique=True),
+            "is_closed": ColumnSpec(BOOLEAN),
+            "is_won": ColumnSpec(BOOLEAN),
+            "probability": ColumnSpec(FLOAT, nullable=True, checks=(("in_range", (0, 1)),)),
         },
         required=True,
         id="stage",
@@ -169,12 +159,12 @@ _TABLE_LIST = [
     _table(
         "stage_history",
         {
-            "opportunity_id": _column(STRING),
-            "stage": _column(STRING),
-            "entered_at": _column(TIMESTAMP),
-            "amount": _column(FLOAT, nullable=True, checks=(_NON_NEGATIVE,)),
-            "close_date": _column(DATE, nullable=True),
-            "forecast_category": _column(STRING, nullable=True),
+            "opportunity_id": ColumnSpec(STRING),
+            "stage": ColumnSpec(STRING),
+            "entered_at": ColumnSpec(TIMESTAMP),
+            "amount": ColumnSpec(FLOAT, nullable=True, checks=(_NON_NEGATIVE,)),
+            "close_date": ColumnSpec(DATE, nullable=True),
+            "forecast_category": ColumnSpec(STRING, nullable=True),
         },
         required=False,
         label="opportunity_id",
@@ -183,13 +173,13 @@ _TABLE_LIST = [
     _table(
         "leads",
         {
-            "lead_id": _column(STRING, unique=True),
-            "created_at": _column(TIMESTAMP),
-            "source": _column(STRING, nullable=True),
-            "rep_id": _column(STRING, nullable=True),
-            "status": _column(STRING),
-            "converted_at": _column(TIMESTAMP, nullable=True),
-            "opportunity_id": _column(STRING, nullable=True),
+            "lead_id": ColumnSpec(STRING, unique=True),
+            "created_at": ColumnSpec(TIMESTAMP),
+            "source": ColumnSpec(STRING, nullable=True),
+            "rep_id": ColumnSpec(STRING, nullable=True),
+            "status": ColumnSpec(STRING),
+            "converted_at": ColumnSpec(TIMESTAMP, nullable=True),
+            "opportunity_id": ColumnSpec(STRING, nullable=True),
         },
         required=False,
         id="lead_id",
@@ -198,9 +188,9 @@ _TABLE_LIST = [
     _table(
         "quotas",
         {
-            "rep_id": _column(STRING),
-            "quarter_start": _column(DATE),
-            "quota": _column(FLOAT, checks=(_NON_NEGATIVE,)),
+            "rep_id": ColumnSpec(STRING),
+            "quarter_start": ColumnSpec(DATE),
+            "quota": ColumnSpec(FLOAT, checks=(_NON_NEGATIVE,)),
         },
         required=False,
         label="rep_id",
@@ -210,11 +200,11 @@ _TABLE_LIST = [
     _table(
         "forecast_submissions",
         {
-            "rep_id": _column(STRING),
-            "quarter_start": _column(DATE),
-            "submitted_at": _column(TIMESTAMP),
-            "category": _column(STRING, checks=(("isin", (list(FORECAST_CATEGORIES),)),)),
-            "amount": _column(FLOAT, checks=(_NON_NEGATIVE,)),
+            "rep_id": ColumnSpec(STRING),
+            "quarter_start": ColumnSpec(DATE),
+            "submitted_at": ColumnSpec(TIMESTAMP),
+            "category": ColumnSpec(STRING, checks=(("isin", (list(FORECAST_CATEGORIES),)),)),
+            "amount": ColumnSpec(FLOAT, checks=(_NON_NEGATIVE,)),
         },
         required=False,
         label="rep_id",
@@ -223,9 +213,9 @@ _TABLE_LIST = [
     _table(
         "fx_rates",
         {
-            "currency": _column(STRING),
-            "rate": _column(FLOAT, checks=(_NON_NEGATIVE,)),
-            "valid_from": _column(DATE, nullable=True),
+            "currency": ColumnSpec(STRING),
+            "rate": ColumnSpec(FLOAT, checks=(_NON_NEGATIVE,)),
+            "valid_from": ColumnSpec(DATE, nullable=True),
         },
         required=False,
         label="currency",
