@@ -1,7 +1,8 @@
 """Where the time of one report goes: kernel start, imports, queries, charts, other cell work, and
 rendering the page.
 
-The notebook runs in a real kernel (nbclient) with two cells added around it: the first imports
+The notebook runs in a real kernel (nbclient), started anew or forked from a fork server that has
+finished its imports, with two cells added around it: the first imports
 what the notebook will import and wraps the DuckDB backend's ``execute``/``to_pyarrow`` (queries)
 and the chart functions plus ``Figure.savefig`` (charts) with timers, counting only the outermost
 timed call; the last prints the totals. Everything else the notebook's cells spend (opening the
@@ -11,7 +12,9 @@ executed notebook without the added cells.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +25,14 @@ from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
 from salesops import config
-from salesops.report.kernels import kernel_environment
+from salesops.report.forkserver import fork_server
+from salesops.report.kernels import (
+    RunningKernels,
+    TrackedKernelManager,
+    kernel_environment,
+    shutdown,
+    started_kernel,
+)
 from salesops.report.render import PageInfo, render_report
 
 INSTRUMENT = """\
@@ -54,8 +64,8 @@ for _name, _value in list(vars(_charts).items()):
 """
 REPORT = "print(_json.dumps(_spent))"
 CUTS = {
-    "kernel start": "keep warm kernels and reuse them across reports",
-    "imports": "import less at start (pandas, matplotlib and Ibis are what is left)",
+    "kernel start": "fork kernels from a process that has them started (see the forked column)",
+    "imports": "import less at start, or fork kernels that have imported (see the forked column)",
     "queries": "push more into fewer queries (one query per section, shared CTEs)",
     "charts": "draw fewer or lighter figures (lower dpi, SVG, no seaborn styling per call)",
     "other cell work": "cheaper tables and prose (fewer Styler passes)",
@@ -70,24 +80,35 @@ def _cell_seconds(cell: nbformat.NotebookNode) -> float:
     return (ended - started).total_seconds()
 
 
-def profile_report(analysis: str, source: Path, quarter: str, team: str) -> dict[str, object]:
-    """Seconds per component of one report, their total, and the cut that would matter most."""
+def profile_report(
+    analysis: str, source: Path, quarter: str, team: str, *, forked: bool = False
+) -> dict[str, object]:
+    """Seconds per component of one report, their total, and the cut that would matter most;
+    ``forked`` runs it in a kernel forked from a fork server that has done its imports."""
     nb = load_notebook_node(str(config.NOTEBOOKS_DIR / f"{analysis}.ipynb"))
     nb = parameterize_notebook(nb, {"quarter": quarter, "team": team, "source": str(source)})
     nb.cells.insert(0, nbformat.v4.new_code_cell(INSTRUMENT.format(analysis=analysis)))
     nb.cells.append(nbformat.v4.new_code_cell(REPORT))
-    client = NotebookClient(
-        nb,
-        kernel_name="python3",
-        timeout=600,
-        record_timing=True,
-        resources={"metadata": {"path": str(config.NOTEBOOKS_DIR)}},
-    )
-    started = time.perf_counter()
-    with client.setup_kernel(env=kernel_environment(config.ROOT)):
-        kernel_start = time.perf_counter() - started
-        for index, cell in enumerate(nb.cells):
-            client.execute_cell(cell, index)
+    env = kernel_environment(config.ROOT)
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(fork_server(env, enabled=forked))
+        if server is not None:  # a first kernel waits for the server's imports; time the next
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            stack.enter_context(started_kernel("python3", folder, env, RunningKernels(server)))
+        km = TrackedKernelManager(fork_server=server, kernel_name="python3")
+        stack.callback(shutdown, km)
+        client = NotebookClient(
+            nb,
+            km=km,
+            timeout=600,
+            record_timing=True,
+            resources={"metadata": {"path": str(config.NOTEBOOKS_DIR)}},
+        )
+        started = time.perf_counter()
+        with client.setup_kernel(env=env):
+            kernel_start = time.perf_counter() - started
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     spent = json.loads(code[-1].outputs[0]["text"])
     cells = sum(_cell_seconds(cell) for cell in code[1:-1])
@@ -104,7 +125,7 @@ def profile_report(analysis: str, source: Path, quarter: str, team: str) -> dict
     }
     largest = max(components, key=components.__getitem__)
     return {
-        "report": f"{analysis}, {team}, {quarter}",
+        "report": f"{analysis}, {team}, {quarter}, {'forked' if forked else 'new'} kernel",
         "seconds": components,
         "total_s": sum(components.values()),
         "largest": largest,

@@ -1,7 +1,9 @@
 """Data scale: one team's four reports on the demo at growing scale, with each kernel's peak memory.
 
-Peak memory is sampled (every 50 ms, with psutil) as the resident set of every ipykernel process
-under the run; a kernel's peak is the largest sample seen for it.
+Peak memory is sampled (every 50 ms, with psutil) as the resident set of every kernel process
+under the run (an ipykernel, or a kernel forked from the run's fork server); a kernel's peak is the
+largest sample seen for it. A forked kernel's resident set counts the pages it shares with the
+server, as a kernel started anew would count its own.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ from salesops import config
 TEAM = "SMB"
 ANALYSES = ("funnel", "cohort", "forecast_accuracy", "quota")
 SAMPLE_SECONDS = 0.05
+FORK_SERVER = "salesops.report.forkserver serve"  # the server, and the kernels forked from it
+
+
+def _is_kernel(process: psutil.Process, run: psutil.Popen) -> bool:
+    command = " ".join(process.cmdline())
+    forked = FORK_SERVER in command and process.ppid() != run.pid
+    return forked or "ipykernel_launcher" in command
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,7 @@ def _kernel_peaks(run: psutil.Popen, peaks: dict[int, int], done: threading.Even
             return
         for child in children:
             try:
-                if "ipykernel" in " ".join(child.cmdline()):
+                if _is_kernel(child, run):
                     peaks[child.pid] = max(peaks.get(child.pid, 0), child.memory_info().rss)
             except psutil.Error:
                 continue

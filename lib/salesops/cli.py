@@ -63,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-rollup", action="store_true", help="leave out the all-teams roll-up report"
     )
+    run.add_argument(
+        "--no-fork",
+        action="store_true",
+        help="start every kernel from scratch, not forked from one with the libraries imported",
+    )
     return parser
 
 
@@ -102,6 +107,7 @@ def _run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         force=args.force,
         rollup=not args.no_rollup,
+        fork_kernels=not args.no_fork,
     )
     return run_reports(request).exit_code
 
@@ -118,7 +124,7 @@ def _log_folders(args: argparse.Namespace) -> list[Path]:
 def _log_traceback(folders: Sequence[Path], message: str) -> Path | None:
     """Append the message and the current traceback, redacted, to the first log that can be
     written; None when none can."""
-    from salesops.data.sources import redact
+    from salesops.data.locations import redact
 
     command = " ".join(redact(arg) for arg in sys.argv[1:])
     entry = f"--- {datetime.now(UTC).isoformat()} salesops {command}\n{message}\n"
@@ -137,7 +143,7 @@ def _log_traceback(folders: Sequence[Path], message: str) -> Path | None:
 
 def _message(exc: BaseException) -> str:
     """The error's first paragraph, secrets redacted: a backend's long report stays in the log."""
-    from salesops.data.sources import redact
+    from salesops.data.locations import redact
 
     text = redact(str(exc)).strip().split("\n\n", 1)[0]
     return text or type(exc).__name__

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from salesops import config
-from salesops.data import contract, demo, sources
+from salesops.data import contract, demo, locations, sources
 from salesops.errors import ContractError, ContractProblem, SourceError
 from salesops.periods import Quarter
 
@@ -148,7 +148,7 @@ def test_every_broken_rule_is_raised_in_one_contract_error(frames: Frames, tmp_p
     ],
 )
 def test_redact_hides_passwords_tokens_and_secrets(source: str, shown: str) -> None:
-    assert sources.redact(source) == shown
+    assert locations.redact(source) == shown
 
 
 def test_a_failed_connection_is_a_source_error_without_the_password() -> None:

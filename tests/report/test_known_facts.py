@@ -19,7 +19,16 @@ from salesops.errors import ContractError
 from salesops.report.plan import SourceFacts, known_facts
 from salesops.report.run import RunRequest, run_reports
 
-HEAVY = ("papermill", "nbconvert", "nbformat", "pandera", "pandas", "ibis.backends.duckdb")
+HEAVY = (
+    "papermill",
+    "nbconvert",
+    "nbformat",
+    "pandera",
+    "pandas",
+    "ibis",
+    "duckdb",
+    "jupyter_client",
+)
 
 
 FACTS = SourceFacts("crm.duckdb", "f1", date(2026, 9, 30), date(2025, 1, 2), ["East", "<b>West"])

@@ -226,6 +226,7 @@ args = json.loads(sys.argv[1])
 request = RunRequest(
     source=args["source"], params_file=Path(args["params"]), out_dir=Path(args["out"]),
     notebooks_dir=Path(args["notebooks"]), jobs=2, cell_timeout=120,
+    fork_kernels=args["fork_kernels"],
 )
 try:
     sys.exit(run_reports(request).exit_code)
@@ -234,8 +235,15 @@ except KeyboardInterrupt:
 """
 
 
-def _kernels_marked(marker: str) -> list[int]:
-    """Live kernel processes whose environment carries ``marker``."""
+# a report's kernel is launched as ipykernel_launcher, or through a stand-in that connects to the
+# run's fork server; the server and the kernels forked from it carry the server's command line
+KERNEL_LAUNCHES = (b"ipykernel_launcher", b"salesops.report.forkserver\x00connect")
+KERNEL_PROCESSES = (b"ipykernel_launcher", b"salesops.report.forkserver")
+
+
+def _processes_marked(marker: str, commands: tuple[bytes, ...]) -> list[int]:
+    """Live processes whose environment carries ``marker`` and whose command has one of
+    ``commands``."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -245,7 +253,7 @@ def _kernels_marked(marker: str) -> list[int]:
             command = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if marker.encode() in environ and b"ipykernel" in command:
+        if marker.encode() in environ and any(c in command for c in commands):
             found.append(int(entry.name))
     return found
 
@@ -261,7 +269,9 @@ def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds kernels through /proc")
+@pytest.mark.parametrize("fork_kernels", [True, False], ids=["forked", "started"])
 def test_an_interrupted_run_keeps_the_previous_reports_and_no_kernels(
+    fork_kernels: bool,
     tmp_path: Path,
     crm_source: str,
     notebooks: Callable[..., Path],
@@ -276,7 +286,13 @@ def test_an_interrupted_run_keeps_the_previous_reports_and_no_kernels(
 
     slow = run_file(quick.replace("0.1", "60"))
     marker = uuid.uuid4().hex
-    args = {"source": crm_source, "params": str(slow), "out": str(out), "notebooks": str(folder)}
+    args = {
+        "source": crm_source,
+        "params": str(slow),
+        "out": str(out),
+        "notebooks": str(folder),
+        "fork_kernels": fork_kernels,
+    }
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, json.dumps(args)],
         env={**os.environ, "SALESOPS_TEST_MARKER": marker},
@@ -284,7 +300,9 @@ def test_an_interrupted_run_keeps_the_previous_reports_and_no_kernels(
         text=True,
     )
     try:
-        running = _wait_for(lambda: len(_kernels_marked(marker)) == 2 or child.poll(), 90)
+        running = _wait_for(
+            lambda: len(_processes_marked(marker, KERNEL_LAUNCHES)) == 2 or child.poll(), 90
+        )
         assert running and child.poll() is None, "both reports should be running"
         time.sleep(1.5)
         child.send_signal(signal.SIGINT)
@@ -294,7 +312,9 @@ def test_an_interrupted_run_keeps_the_previous_reports_and_no_kernels(
             child.kill()
     assert child.returncode == 130, stderr
     assert "interrupted" in stderr
-    assert _wait_for(lambda: not _kernels_marked(marker), 5), "no kernel may outlive the run"
+    assert _wait_for(lambda: not _processes_marked(marker, KERNEL_PROCESSES), 5), (
+        "no kernel (nor the fork server) may outlive the run"
+    )
     assert _snapshot(out / QUARTER) == before
     manifest = _manifest(out)
     assert manifest["status"] == "interrupted"

@@ -10,7 +10,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,58 +21,19 @@ from ibis import _
 
 from salesops import config
 from salesops.data import contract, presets, spark
+from salesops.data.locations import (
+    DATABASE_SUFFIXES,
+    files_fingerprint,
+    is_url,
+    redact,
+    table_files,
+)
 from salesops.data.presets.log import MappingLog
 from salesops.data.presets.mapping import MappingFile
 from salesops.errors import ContractError, ContractProblem, SourceError
 from salesops.periods import Quarter, last_complete_quarter
 
 KNOWN_PRESETS = presets.KNOWN_PRESETS
-DATABASE_SUFFIXES = (".duckdb", ".db")
-TABLE_FILE_SUFFIXES = (".csv.gz", ".csv", ".parquet")
-
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:@/\s]*):[^\s/]*@")
-_SECRET_PARAM = re.compile(r"(?i)(?P<key>\b[\w.-]*(?:password|token|secret)[\w.-]*=)[^&;\s]*")
-
-
-def redact(source: str) -> str:
-    """``source`` with secrets hidden: a URL's password and any password/token/secret parameter."""
-    hidden = _USERINFO.sub(r"\g<scheme>\g<user>:***@", source)
-    return _SECRET_PARAM.sub(r"\g<key>***", hidden)
-
-
-def absolute(source: str) -> str:
-    """``source`` with a local path made absolute, as every report's kernel runs in a folder of
-    its own; a URL as given."""
-    if not source or _URL.match(source):
-        return source
-    return str(Path(source).expanduser().resolve())
-
-
-def files_fingerprint(files: dict[str, Path]) -> str:
-    """A short hex digest of ``files``' names (keys) and contents."""
-    digest = hashlib.sha256()
-    for key in sorted(files):
-        digest.update(key.encode())
-        with files[key].open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-    return digest.hexdigest()[:16]
-
-
-def contract_files(source: str, preset: str | None) -> dict[str, Path] | None:
-    """The local files of a source that holds the contract as is, found without opening it: a
-    DuckDB file, or a folder of table files read with no preset or mapping file. None for
-    anything else (a URL, Spark, a CRM export), and for a path that opening would refuse."""
-    if not source or _URL.match(source) or preset or presets.DEFAULT_MAPPING.is_file():
-        return None
-    path = Path(source).expanduser()
-    if path.is_file() and path.suffix.lower() in DATABASE_SUFFIXES:
-        return {"database": path}
-    if path.is_dir():
-        with contextlib.suppress(SourceError):
-            return _table_files(path) or None
-    return None
 
 
 def _scrub(message: str, url: str) -> str:
@@ -85,23 +45,6 @@ def _scrub(message: str, url: str) -> str:
     if password:
         message = message.replace(password, "***")
     return redact(message)
-
-
-def _table_files(folder: Path) -> dict[str, Path]:
-    """Contract table name -> its file in ``folder``: ``<table>.csv``, ``.csv.gz``, ``.parquet``."""
-    files: dict[str, Path] = {}
-    for path in sorted(folder.iterdir()):
-        lower = path.name.lower()
-        suffix = next((s for s in TABLE_FILE_SUFFIXES if lower.endswith(s)), None)
-        name = lower.removesuffix(suffix) if suffix else ""
-        if not path.is_file() or name not in contract.TABLES:
-            continue
-        if name in files:
-            raise SourceError(
-                f"{folder} has two files for {name}: {files[name].name} and {path.name}"
-            )
-        files[name] = path
-    return files
 
 
 def _open_folder(folder: Path) -> tuple[ibis.BaseBackend, dict[str, Path]]:
@@ -116,7 +59,7 @@ def _open_folder(folder: Path) -> tuple[ibis.BaseBackend, dict[str, Path]]:
     # would fail the whole query; older DuckDB has neither that optimizer nor the problem.
     with contextlib.suppress(duckdb.ParserException):
         con.settings["disabled_optimizers"] = "type_pushdown"
-    files = _table_files(folder)
+    files = table_files(folder)
     for name, path in files.items():
         try:
             if path.name.lower().endswith(".parquet"):
@@ -161,7 +104,7 @@ def _open(
         except Exception as exc:
             raise SourceError(f"cannot open {redact(text)}: {_scrub(str(exc), text)}") from None
         return con, redact(text), files
-    if _URL.match(text):
+    if is_url(text):
         return _open_url(text), redact(text), {}
     path = Path(text).expanduser() if text else config.DEFAULT_SOURCE
     if not path.exists():
@@ -346,7 +289,7 @@ def _open_export(
 ) -> Crm:
     """A CRM export folder mapped by the preset ``name`` (see ``salesops.data.presets``)."""
     text = os.fspath(source) if source else ""
-    folder = Path(text).expanduser() if text and not _URL.match(text) else None
+    folder = Path(text).expanduser() if text and not is_url(text) else None
     if folder is None or not folder.is_dir():
         raise SourceError(
             f"the {name} preset reads a folder of export files; {redact(text)} is not"
@@ -391,7 +334,7 @@ def open_crm(
         known = ", ".join(KNOWN_PRESETS)
         raise SourceError(f"unknown preset {preset!r}; known presets: {known}") from None
     text = os.fspath(source) if source else ""
-    is_folder = bool(text) and not _URL.match(text) and Path(text).expanduser().is_dir()
+    is_folder = bool(text) and not is_url(text) and Path(text).expanduser().is_dir()
     # params/mapping.yaml maps folders only: a DuckDB file or a URL holds the contract as is
     mapped = name != "generic" or options is not None
     if mapped and (is_folder or (preset and name != "generic")):

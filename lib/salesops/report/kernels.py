@@ -2,7 +2,9 @@
 
 A kernel is started here rather than by nbclient so that it gets the run's environment and
 working folder, one retry when it fails to start, and a place in ``RunningKernels``, from which
-an interrupted run kills every kernel in flight.
+an interrupted run kills every kernel in flight. When the run has a fork server
+(``salesops.report.forkserver``), a kernel's first attempt is forked from it; the retry starts an
+ordinary one.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
+from salesops.report.forkserver import KernelForkServer
+
 KERNEL_START_TIMEOUT_S = 60
 KERNEL_START_ATTEMPTS = 2
 NO_HISTORY = "--HistoryManager.hist_file=:memory:"  # parallel kernels, no shared history file
@@ -31,7 +35,8 @@ class RunningKernels:
     with DeadKernelError within about a second.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, fork_server: KernelForkServer | None = None) -> None:
+        self.fork_server = fork_server
         self._lock = threading.Lock()
         self._managers: set[AsyncKernelManager] = set()
         self.stopping = threading.Event()
@@ -81,12 +86,18 @@ class TrackedKernelManager(AsyncKernelManager):
     """A kernel manager that remembers the clients it hands out (nbclient's included).
 
     nbclient leaves its client's channels open when it does not own the kernel manager; closing
-    them with the kernel frees their sockets and zmq context.
+    them with the kernel frees their sockets and zmq context. With a fork server, the kernel is
+    launched through it.
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, fork_server: KernelForkServer | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.fork_server = fork_server
         self.handed_out: list[Any] = []
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        cmd = super().format_kernel_cmd(extra_arguments)
+        return self.fork_server.command(cmd) if self.fork_server else cmd
 
     def client(self, **kwargs: Any) -> Any:
         client = super().client(**kwargs)
@@ -120,8 +131,9 @@ def started_kernel(
     errors: list[str] = []
     km: TrackedKernelManager | None = None
     with (workdir / "kernel.log").open("ab") as log:
-        for _attempt in range(KERNEL_START_ATTEMPTS):
-            km = TrackedKernelManager(kernel_name=kernel_name)
+        for attempt in range(KERNEL_START_ATTEMPTS):
+            forked = kernels.fork_server if attempt == 0 else None
+            km = TrackedKernelManager(fork_server=forked, kernel_name=kernel_name)
             try:
                 run_sync(km.start_kernel)(
                     extra_arguments=[NO_HISTORY],

@@ -20,6 +20,7 @@ from typing import Any
 import salesops
 from salesops.report.files import atomic_write_text
 
+ReportKey = tuple[str, str, str]  # quarter, team, analysis
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 _PACKAGE_DIR = Path(salesops.__file__).resolve().parent
@@ -51,7 +52,7 @@ class RunRecord:
     kept: dict[str, Any] | None = None
 
     @property
-    def key(self) -> tuple[str, str, str]:
+    def key(self) -> ReportKey:
         return (self.quarter, self.team, self.analysis)
 
     def to_dict(self) -> dict[str, Any]:
@@ -138,12 +139,12 @@ def previous_runs(path: Path) -> list[dict[str, Any]]:
     return [run for run in runs if isinstance(run, dict)] if isinstance(runs, list) else []
 
 
-def reusable_records(path: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
+def reusable_records(path: Path) -> dict[ReportKey, dict[str, Any]]:
     """Successful entries of the previous manifest at ``path``, by (quarter, team, analysis).
 
     An interrupted entry contributes the successful entry it kept.
     """
-    found: dict[tuple[str, str, str], dict[str, Any]] = {}
+    found: dict[ReportKey, dict[str, Any]] = {}
     for run in previous_runs(path):
         entry = run.get("kept") if run.get("status") == "interrupted" else run
         if isinstance(entry, dict) and entry.get("status") == "ok" and entry.get("cache_key"):

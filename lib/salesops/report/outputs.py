@@ -12,7 +12,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
-from salesops.data.sources import redact
+from salesops.data.locations import redact
 from salesops.report.execute import Outcome, headline_of, title_of
 from salesops.report.files import ReportFiles, atomic_write_text
 from salesops.report.grid import Job

@@ -15,18 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from salesops import config
-from salesops.data import contract
-from salesops.data.sources import (
-    Crm,
-    absolute,
-    contract_files,
-    files_fingerprint,
-    open_crm,
-    redact,
-)
+from salesops.data.locations import absolute, contract_files, files_fingerprint, redact
 from salesops.errors import (
     ContractError,
     ContractProblem,
@@ -39,6 +31,9 @@ from salesops.report import grid
 from salesops.report.files import require_writable_folder
 from salesops.report.grid import Job
 from salesops.report.manifest import MANIFEST_NAME, code_fingerprint
+
+if TYPE_CHECKING:
+    from salesops.data.sources import Crm
 
 
 @dataclass
@@ -60,6 +55,7 @@ class RunRequest:
     jobs: int | None = None
     force: bool = False
     rollup: bool = True
+    fork_kernels: bool = True  # kernels forked from one that has the libraries imported
     notebooks_dir: Path | None = None
     cell_timeout: int | None = None
     progress: TextIO | None = None
@@ -146,6 +142,8 @@ def _reading(source: str) -> Iterator[None]:
 
 def _check(crm: Crm, source: str) -> None:
     """Every contract problem, and required tables with no rows, at once as a ContractError."""
+    from salesops.data import contract
+
     with _reading(source):
         counts = crm.row_counts()
         problems = [
@@ -163,6 +161,9 @@ def open_checked(source: str, preset: str | None, *, describe_to: TextIO | None 
 
     ``describe_to`` receives what was found and mapped first, so a failing check still shows it.
     """
+    # Ibis and DuckDB load here: a run whose files were checked before does without them
+    from salesops.data.sources import open_crm
+
     with _reading(source):
         crm = open_crm(source, preset=preset)
         if describe_to is not None:

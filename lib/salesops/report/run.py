@@ -22,16 +22,17 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from salesops import config
 from salesops.errors import SalesopsError
 from salesops.report import grid
 from salesops.report.files import ReportFiles, atomic_write_text
+from salesops.report.forkserver import fork_server
 from salesops.report.grid import Job
-from salesops.report.kernels import RunningKernels, kernel_environment
 from salesops.report.manifest import (
     MANIFEST_NAME,
+    ReportKey,
     RunRecord,
     cache_key,
     previous_runs,
@@ -43,6 +44,9 @@ from salesops.report.pages import PageContext
 from salesops.report.plan import RunPlan, RunRequest, plan_run
 from salesops.report.progress import Progress
 from salesops.report.site import IndexEntry, render_index
+
+if TYPE_CHECKING:
+    from salesops.report.kernels import RunningKernels
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -97,9 +101,10 @@ class _Runner:
     def __init__(self, plan: RunPlan, request: RunRequest) -> None:
         self.plan = plan
         self.force = request.force
+        self.fork_kernels = request.fork_kernels
         self.generated_at = _now()
-        self.kernels = RunningKernels()
-        self.env = kernel_environment(config.ROOT)
+        self.kernels: RunningKernels  # the kernels in flight, once there are reports to run
+        self.env: dict[str, str]  # their environment
         self.progress = Progress(request.progress or sys.stderr, total=len(plan.jobs))
         self.versions = software_versions(config.ROOT)
         self.code = plan.code
@@ -263,7 +268,7 @@ class _Runner:
             )
             for job in self.plan.jobs
         ]
-        done: dict[tuple[str, str, str], RunRecord] = {}
+        done: dict[ReportKey, RunRecord] = {}
         pending: list[tuple[Job, str]] = []
         for job, key in keyed:
             reused = self.reusable(job, key)
@@ -272,6 +277,29 @@ class _Runner:
                 self.progress.reused(reused)
             else:
                 pending.append((job, key))
+        if pending:
+            with self._kernels():
+                self._run_pool(pending, done, keyed)
+        return self._in_order(done, keyed)
+
+    @contextlib.contextmanager
+    def _kernels(self) -> Iterator[None]:
+        """The run's kernels for the block: forked from one fork server, unless forking is off."""
+        # jupyter_client takes a tenth of a second to import: a run reusing every report skips it
+        from salesops.report.kernels import RunningKernels, kernel_environment
+
+        self.env = kernel_environment(config.ROOT)
+        with fork_server(self.env, enabled=self.fork_kernels) as server:
+            self.kernels = RunningKernels(server)
+            yield
+
+    def _run_pool(
+        self,
+        pending: list[tuple[Job, str]],
+        done: dict[ReportKey, RunRecord],
+        keyed: list[tuple[Job, str]],
+    ) -> None:
+        """Run ``pending`` on the thread pool into ``done``; on an interruption, record it."""
         pool = ThreadPoolExecutor(max_workers=self.plan.workers, thread_name_prefix="report")
         futures: list[Future[RunRecord]] = []
         try:
@@ -292,10 +320,9 @@ class _Runner:
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        return self._in_order(done, keyed)
 
     def _in_order(
-        self, done: dict[tuple[str, str, str], RunRecord], keyed: list[tuple[Job, str]]
+        self, done: dict[ReportKey, RunRecord], keyed: list[tuple[Job, str]]
     ) -> list[RunRecord]:
         """Records in grid order; a job with none was kept from running by an interruption."""
         return [

@@ -15,10 +15,11 @@ import ibis
 
 from salesops import config
 from salesops.data import contract
+from salesops.data.locations import MAPPING_FILE
 from salesops.data.presets import generic, hubspot, salesforce
 from salesops.data.presets.export import Export
 from salesops.data.presets.log import MappingLog
-from salesops.data.presets.mapping import DEFAULT_MAPPING, Context, MappingFile, load_mapping
+from salesops.data.presets.mapping import Context, MappingFile, load_mapping
 
 PRESETS: dict[str, Callable[[Context], Export]] = {
     "generic": generic.map_export,
@@ -63,8 +64,8 @@ def resolve(preset: str | None, mapping: Path | None = None) -> tuple[str, Mappi
         raise ValueError(text)
     if mapping is not None:
         chosen = load_mapping(mapping)
-    elif DEFAULT_MAPPING.is_file():
-        chosen = load_mapping(DEFAULT_MAPPING)
+    elif MAPPING_FILE.is_file():
+        chosen = load_mapping(MAPPING_FILE)
     else:
         chosen = None
     name = text or (chosen.preset if chosen else "generic")

@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from salesops import config
 from salesops.errors import ParamsError
 
-DEFAULT_MAPPING = config.PARAMS_DIR / "mapping.yaml"
 Encoding = Literal["auto", "utf-8", "windows-1252"]
 
 
