@@ -26,13 +26,8 @@ from papermill.parameterize import parameterize_notebook
 
 from salesops import config
 from salesops.report.forkserver import fork_server
-from salesops.report.kernels import (
-    RunningKernels,
-    TrackedKernelManager,
-    kernel_environment,
-    shutdown,
-    started_kernel,
-)
+from salesops.report.kernel_manager import TrackedKernelManager, shutdown, started_kernel
+from salesops.report.kernels import RunningKernels, kernel_environment
 from salesops.report.render import PageInfo, render_report
 
 INSTRUMENT = """\

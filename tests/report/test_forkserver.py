@@ -18,14 +18,8 @@ from jupyter_core.utils import run_sync
 
 from salesops import config
 from salesops.report.forkserver import KernelForkServer, available, fork_server
-from salesops.report.kernels import (
-    RunningKernels,
-    TrackedKernelManager,
-    kernel_environment,
-    kill_kernel_group,
-    shutdown,
-    started_kernel,
-)
+from salesops.report.kernel_manager import TrackedKernelManager, shutdown, started_kernel
+from salesops.report.kernels import RunningKernels, kernel_environment, kill_kernel_group
 
 pytestmark = pytest.mark.skipif(not available(), reason="forking kernels needs POSIX")
 
@@ -259,3 +253,13 @@ def test_a_server_that_stopped_early_is_passed_by_and_reported(
         assert reply["status"] == "ok" and printed.strip() == "42"
     server.close()
     assert "stopped early (exit status -9)" in caplog.text
+
+
+def test_a_server_no_kernel_used_is_stopped_without_waiting_for_its_imports(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with fork_server(kernel_environment(config.ROOT)) as server:  # a run that reuses every report
+        assert server is not None
+    assert server.process.returncode == -signal.SIGKILL
+    assert not server.folder.exists()
+    assert "stopped early" not in caplog.text

@@ -1,7 +1,7 @@
 """Execute one report notebook with papermill in a fresh kernel, and say how it ended.
 
-Each run gets its own kernel (see ``salesops.report.kernels``) and temporary working folder; the
-kernel is handed to papermill, which injects the parameters and runs every cell.
+Each run gets its own kernel (see ``salesops.report.kernel_manager``) and temporary working
+folder; the kernel is handed to papermill, which injects the parameters and runs every cell.
 
 How papermill 2.7 / nbclient 0.11 report each ending, and the kind recorded here:
 
@@ -34,13 +34,13 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import remove_error_markers
 
 from salesops.report.grid import Job
-from salesops.report.kernels import (
+from salesops.report.kernel_manager import (
     KernelStartError,
-    RunningKernels,
     TrackedKernelManager,
     exit_status,
     started_kernel,
 )
+from salesops.report.kernels import RunningKernels
 from salesops.report.render import HEADLINE_MIMETYPE
 
 ENGINE = "salesops"

@@ -71,6 +71,7 @@ class KernelForkServer:
     def __init__(self, env: Mapping[str, str]) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="salesops-kernels-"))  # only we may connect
         self.socket_path = self.folder / "server.sock"
+        self.used = False  # whether a kernel was launched through it
         try:
             self.process = self._start(env)
         except OSError:
@@ -104,6 +105,7 @@ class KernelForkServer:
         )
         if not ours:
             return list(cmd)
+        self.used = True
         return [sys.executable, "-m", MODULE, "connect", str(self.socket_path), "--", *cmd[3:]]
 
     def close(self) -> None:
@@ -112,6 +114,8 @@ class KernelForkServer:
         if not self.folder.exists():  # closed already
             return
         early = self.process.poll()
+        if not self.used:  # no kernel to stop; it may still be importing
+            self.process.kill()
         with contextlib.suppress(OSError):
             if self.process.stdin is not None:
                 self.process.stdin.close()

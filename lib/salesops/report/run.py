@@ -1,11 +1,12 @@
 """``salesops run``: check the grid, run the reports several at once, write index and manifest.
 
-Everything is checked before the first kernel starts (``salesops.report.plan``); bad input
-raises a SalesopsError. Reports then run on a thread pool: each thread only waits on its own
-kernel process, so threads cost nothing, share the progress stream and let the main thread kill
-every kernel when the run is interrupted. A write that fails (a full disk, a folder turned
-read-only) fails its report, or the run when it is the index or manifest, and leaves the
-previous file whole.
+Everything is checked before the first kernel starts (``salesops.report.plan``); bad input raises a
+SalesopsError. Meanwhile the fork server (``salesops.report.forkserver``) imports what the reports
+need, so that each report's kernel starts as a fork of it. Reports then run on a thread pool: each
+thread only waits on its own kernel process, so threads cost nothing, share the progress stream and
+let the main thread kill every kernel when the run is interrupted. A write that fails (a full disk,
+a folder turned read-only) fails its report, or the run when it is the index or manifest, and leaves
+the previous file whole.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from salesops import config
 from salesops.errors import SalesopsError
@@ -30,6 +31,7 @@ from salesops.report import grid
 from salesops.report.files import ReportFiles, atomic_write_text
 from salesops.report.forkserver import fork_server
 from salesops.report.grid import Job
+from salesops.report.kernels import RunningKernels, kernel_environment
 from salesops.report.manifest import (
     MANIFEST_NAME,
     ReportKey,
@@ -44,9 +46,6 @@ from salesops.report.pages import PageContext
 from salesops.report.plan import RunPlan, RunRequest, plan_run
 from salesops.report.progress import Progress
 from salesops.report.site import IndexEntry, render_index
-
-if TYPE_CHECKING:
-    from salesops.report.kernels import RunningKernels
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -98,13 +97,14 @@ def _papermill_quiet() -> Iterator[None]:
 class _Runner:
     """Executes a plan: reuse what is unchanged, run the rest, write index and manifests."""
 
-    def __init__(self, plan: RunPlan, request: RunRequest) -> None:
+    def __init__(
+        self, plan: RunPlan, request: RunRequest, kernels: RunningKernels, env: dict[str, str]
+    ) -> None:
         self.plan = plan
         self.force = request.force
-        self.fork_kernels = request.fork_kernels
+        self.kernels = kernels
+        self.env = env
         self.generated_at = _now()
-        self.kernels: RunningKernels  # the kernels in flight, once there are reports to run
-        self.env: dict[str, str]  # their environment
         self.progress = Progress(request.progress or sys.stderr, total=len(plan.jobs))
         self.versions = software_versions(config.ROOT)
         self.code = plan.code
@@ -278,20 +278,8 @@ class _Runner:
             else:
                 pending.append((job, key))
         if pending:
-            with self._kernels():
-                self._run_pool(pending, done, keyed)
+            self._run_pool(pending, done, keyed)
         return self._in_order(done, keyed)
-
-    @contextlib.contextmanager
-    def _kernels(self) -> Iterator[None]:
-        """The run's kernels for the block: forked from one fork server, unless forking is off."""
-        # jupyter_client takes a tenth of a second to import: a run reusing every report skips it
-        from salesops.report.kernels import RunningKernels, kernel_environment
-
-        self.env = kernel_environment(config.ROOT)
-        with fork_server(self.env, enabled=self.fork_kernels) as server:
-            self.kernels = RunningKernels(server)
-            yield
 
     def _run_pool(
         self,
@@ -397,15 +385,18 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def run_reports(request: RunRequest) -> RunSummary:
     """Render every report of the request; see the module docstring for the guarantees."""
-    plan = plan_run(request)
-    runner = _Runner(plan, request)
-    quarters = ", ".join(q.label for q in plan.quarters)
-    runner.progress.note(
-        f"salesops run: {len(plan.jobs)} reports for {quarters} from {plan.source.label}, "
-        f"{plan.workers} at once, into {plan.out_dir}"
-    )
-    with _sigterm_interrupts(), _papermill_quiet():
-        records = runner.execute()
+    env = kernel_environment(config.ROOT)
+    # the fork server starts first, so that its imports overlap the checks of the plan
+    with fork_server(env, enabled=request.fork_kernels) as server:
+        plan = plan_run(request)
+        runner = _Runner(plan, request, RunningKernels(server), env)
+        quarters = ", ".join(q.label for q in plan.quarters)
+        runner.progress.note(
+            f"salesops run: {len(plan.jobs)} reports for {quarters} from {plan.source.label}, "
+            f"{plan.workers} at once, into {plan.out_dir}"
+        )
+        with _sigterm_interrupts(), _papermill_quiet():
+            records = runner.execute()
     failed = [r for r in records if r.status != "ok"]
     reused = sum(r.reused for r in records)
     if failed:
