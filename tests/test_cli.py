@@ -80,6 +80,7 @@ def test_validate_names_every_broken_rule_and_exits_2(demo: Path, tmp_path: Path
         (["--quarter", "2031Q1"], "2031Q1"),
         (["--quarter", "2026Q7"], "not a label like 2026Q3"),
         (["--jobs", "0"], "at least 1"),
+        (["--org-params", "nowhere/org.yaml"], "params file nowhere/org.yaml does not exist"),
     ],
 )
 def test_run_refuses_bad_input_before_any_kernel_with_exit_2(

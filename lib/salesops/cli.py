@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--source", default=None, help="DuckDB file, folder or URL")
     run.add_argument("--preset", default=None, help="CRM export preset of a folder source")
     run.add_argument("--params", type=Path, default=None, help="quarterly run file (YAML)")
+    run.add_argument(
+        "--org-params", type=Path, default=None, help="org settings file (default params/org.yaml)"
+    )
     run.add_argument("--out", type=Path, default=None, help="output folder (default reports/)")
     run.add_argument("--jobs", type=_positive_int, default=None, help="reports at once")
     run.add_argument("--force", action="store_true", help="re-render even when unchanged")
@@ -103,6 +106,7 @@ def _run(args: argparse.Namespace) -> int:
         source=args.source,
         preset=args.preset,
         params_file=args.params,
+        org_params_file=args.org_params,
         out_dir=args.out,
         jobs=args.jobs,
         force=args.force,

@@ -36,6 +36,7 @@ REPORTS_DIR = ROOT / "reports"
 DATA_DIR = ROOT / "data"
 DEFAULT_SOURCE = DATA_DIR / "demo.duckdb"
 ORG_PARAMS = PARAMS_DIR / "org.yaml"
+ORG_PARAMS_ENV = "SALESOPS_ORG_PARAMS"  # another org settings file, as a run hands it to kernels
 SOURCE_ENV = "SALESOPS_SOURCE"
 RUN_PARAMS = PARAMS_DIR / "quarterly.yaml"
 
@@ -119,8 +120,9 @@ def _validate(model: type[M], data: dict[str, Any], path: Path) -> M:
 
 
 def load_org_settings(path: Path | None = None) -> OrgSettings:
-    """Org defaults from ``params/org.yaml`` (defaults when the file is absent)."""
-    path = path or ORG_PARAMS
+    """Org defaults from ``path``, else ``$SALESOPS_ORG_PARAMS``, else ``params/org.yaml``
+    (defaults when the file is absent)."""
+    path = path or Path(os.environ.get(ORG_PARAMS_ENV) or ORG_PARAMS)
     if not path.exists():
         return OrgSettings()
     return _validate(OrgSettings, read_yaml(path), path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 import shutil
 from datetime import date
@@ -113,6 +114,28 @@ def test_unparsable_csv_dates_and_amounts_are_problems_naming_column_and_rows(
     ]
     amounts = _sorted(crm.table("opportunities"))["amount"]
     assert amounts.tolist()[:2] == [12000.0, 8000.0] and amounts[2:].isna().all()
+
+
+@pytest.mark.parametrize("name", ["opportunities.csv", "stage_history.csv.gz"])
+def test_a_csv_row_that_breaks_the_file_is_named_by_its_line(
+    frames: Frames, tmp_path: Path, name: str
+) -> None:
+    folder = write_csv_folder(frames, tmp_path)
+    path = folder / name
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    lines.insert(2, lines[2] + ',"an unterminated quote')  # line 3 runs on to the end
+    with opener(path, "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    header = len(lines[0].split(","))
+    fields = header + 1  # the quote swallows every line after it into one last field
+    with pytest.raises(
+        SourceError,
+        match=rf"cannot read .*{name}: line 3 has {fields} fields "
+        rf"where the header has {header}",
+    ):
+        sources.open_crm(folder)
 
 
 def test_every_broken_rule_is_raised_in_one_contract_error(frames: Frames, tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """Shared fixtures of the reliability tests: a small CRM as files, a project root of their own,
-and the real ``salesops`` command run in a child process."""
+and the real ``salesops`` command run in a child process (helpers in ``fixture_data``)."""
 
 from __future__ import annotations
 
@@ -9,32 +9,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
 import pytest
+from fixture_data import small_crm, write_csv_folder
 
 from salesops import config
-from salesops.data.demo import generate
-
-QUARTER = "2026Q3"  # the demo data ends on 2026-09-30: its last complete quarter
-
-
-def small_crm() -> dict[str, pd.DataFrame]:
-    """The demo CRM (seed 7) thinned to every 40th deal: same shape, a fraction of the rows."""
-    tables = generate(seed=7)
-    deals = tables["opportunities"].iloc[::40]
-    history = tables["stage_history"]
-    tables["opportunities"] = deals
-    tables["stage_history"] = history[history.opportunity_id.isin(deals.opportunity_id)]
-    tables["leads"] = tables["leads"].iloc[::100].assign(opportunity_id=None)
-    tables["forecast_submissions"] = tables["forecast_submissions"].iloc[::50]
-    return tables
-
-
-def write_csv_folder(folder: Path, tables: dict[str, pd.DataFrame]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in tables.items():
-        frame.to_csv(folder / f"{name}.csv", index=False)
-    return folder
 
 
 @pytest.fixture(scope="session")
@@ -67,12 +45,3 @@ def salesops(project: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
-
-
-def snapshot(folder: Path, *, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
-    """Every file under ``folder`` by relative path, with its bytes (``skip``: names left out)."""
-    return {
-        path.relative_to(folder).as_posix(): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name not in skip
-    }

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import QUARTER, snapshot
+from fixture_data import QUARTER, snapshot
 
 from salesops.report.run import RunRequest, run_reports
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from conftest import QUARTER, small_crm, snapshot
+from fixture_data import QUARTER, small_crm, snapshot
 
 from salesops.data.demo import write_tables
 

@@ -386,7 +386,7 @@ def test_a_source_given_as_a_relative_path_reaches_the_kernels(
 
 
 @pytest.mark.slow
-def test_a_change_to_the_org_settings_renders_the_reports_again(
+def test_the_org_settings_file_reaches_the_kernels_and_a_change_renders_again(
     tmp_path: Path,
     crm_source: str,
     notebooks: Callable[..., Path],
@@ -398,9 +398,12 @@ def test_a_change_to_the_org_settings_renders_the_reports_again(
         tmp_path, crm_source, notebooks("ok"), run_file("teams: [SMB]\n"), org_params_file=org
     )
     request.rollup = False
+    headline = tmp_path / "reports" / QUARTER / "smb" / "ok.json"
     assert run_reports(request).reason == "all 1 reports ok (0 reused)"
+    assert json.loads(headline.read_text())["small_sample"] == 20  # the kernel read this file
     request.progress = io.StringIO()
     assert run_reports(request).reason == "all 1 reports ok (1 reused)"
     org.write_text("small_sample: 30\n")
     request.progress = io.StringIO()
     assert run_reports(request).reason == "all 1 reports ok (0 reused)"
+    assert json.loads(headline.read_text())["small_sample"] == 30

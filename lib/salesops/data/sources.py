@@ -7,6 +7,8 @@ validation or a fingerprint asks for it, and then in the backend.
 from __future__ import annotations
 
 import contextlib
+import csv
+import gzip
 import hashlib
 import json
 import os
@@ -65,10 +67,30 @@ def _open_folder(folder: Path) -> tuple[ibis.BaseBackend, dict[str, Path]]:
             if path.name.lower().endswith(".parquet"):
                 con.read_parquet(path, table_name=name)
             else:
-                con.read_csv(path, table_name=name, all_varchar=True)
+                read = len(con.read_csv(path, table_name=name, all_varchar=True).columns)
         except Exception as exc:
             raise SourceError(f"cannot read {path}: {exc}") from exc
+        if not path.name.lower().endswith(".parquet") and (where := _broken_row(path, read)):
+            raise SourceError(f"cannot read {path}: {where}")
     return con, files
+
+
+def _broken_row(path: Path, read: int) -> str | None:
+    """Why a CSV file whose header has more fields than the ``read`` columns DuckDB made of it
+    is not a table (the first row whose field count differs from the header's); else None."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
+        rows = csv.reader(handle)
+        header = next(rows, [])
+        if len(header) <= read:
+            return None
+        line = rows.line_num + 1
+        for row in rows:
+            if row and len(row) != len(header):
+                return f"line {line} has {len(row)} fields where the header has {len(header)}"
+            line = rows.line_num + 1
+    columns = f"{read} column" + ("" if read == 1 else "s")
+    return f"its header has {len(header)} fields, but DuckDB could read only {columns}"
 
 
 def _open_database(path: Path) -> ibis.BaseBackend:

@@ -386,6 +386,8 @@ def _read_json(path: Path) -> dict[str, Any]:
 def run_reports(request: RunRequest) -> RunSummary:
     """Render every report of the request; see the module docstring for the guarantees."""
     env = kernel_environment(config.ROOT)
+    if request.org_params_file is not None:  # the kernels read the same org settings
+        env[config.ORG_PARAMS_ENV] = str(request.org_params_file.resolve())
     # the fork server starts first, so that its imports overlap the checks of the plan
     with fork_server(env, enabled=request.fork_kernels) as server:
         plan = plan_run(request)
