@@ -209,11 +209,17 @@ class _Server:
             return
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # out of processes or memory: the stand-in starts an ordinary kernel
+            pid = -1
         if pid == 0:
             self.become_kernel(conn, request, fds)
         for fd in fds:
             os.close(fd)
+        if pid < 0:
+            conn.close()
+            return
         self.kernels[pid] = conn
         self.selector.register(conn, selectors.EVENT_READ, pid)
         with contextlib.suppress(OSError):
