@@ -35,10 +35,10 @@ def _conda() -> tuple[dict[str, str], list[object]]:
     deps: dict[str, str] = {}
     rest: list[object] = []
     for dep in env["dependencies"]:
-        if isinstance(dep, str) and not dep.startswith(("python=", "pip")):
+        if isinstance(dep, str) and not dep.startswith(("python>", "python=", "pip")):
             name, spec = _split(dep)
             deps[CONDA_TO_PYPI.get(name, name)] = spec
-        elif not ((isinstance(dep, str) and dep in {"pip"}) or str(dep).startswith("python=")):
+        elif not ((isinstance(dep, str) and dep in {"pip"}) or str(dep).startswith("python")):
             rest.append(dep)
     return deps, rest
 
@@ -48,11 +48,23 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject() -> None:
     assert conda == _pyproject()
 
 
-def test_environment_yml_pins_python_311_and_installs_the_project_with_dev_extras() -> None:
+def test_environment_yml_allows_the_pythons_of_pyproject_and_installs_the_dev_extras() -> None:
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    assert "python=3.11" in env["dependencies"]
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert requires == ">=3.11,<3.14"
+    assert f"python{requires}" in env["dependencies"]
     _, rest = _conda()
     assert {"pip": ["-e .[dev]"]} in rest
+
+
+def test_the_makefile_and_the_classifiers_name_the_pythons_that_requires_python_allows() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    allowed = ["3.13", "3.12", "3.11"]  # requires-python: >=3.11,<3.14
+    assert project["requires-python"] == ">=3.11,<3.14"
+    classifiers = [c.rsplit(" :: ", 1)[1] for c in project["classifiers"] if "Python :: 3." in c]
+    assert sorted(classifiers, reverse=True) == allowed
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^SUPPORTED_PYTHONS := (.+)$", makefile, re.M).group(1).split() == allowed
 
 
 def test_sqlglot_is_capped_below_the_release_that_breaks_ibis_create_table() -> None:

@@ -106,3 +106,10 @@ def test_count_days_and_multiple() -> None:
 )
 def test_missing_values_read_n_a(formatter: object, value: object) -> None:
     assert formatter(value) == "n/a"  # type: ignore[operator]
+
+
+def test_money_marks_reals_pounds_and_euros_and_other_currencies_by_code() -> None:
+    assert formatting.money(10_000_000, "BRL") == "R$10M"
+    assert formatting.money_full(1_234, "BRL") == "R$1,234"
+    signs = [formatting.currency_sign(code) for code in ("BRL", "eur", "GBP", "CHF")]
+    assert signs == ["R$", "€", "£", "CHF"]

@@ -54,3 +54,12 @@ def test_last_complete_quarter_counts_the_as_of_day_as_covered() -> None:
     assert last_complete_quarter(date(2026, 10, 1)).label == "2026Q3"
     assert last_complete_quarter(date(2026, 9, 30)).label == "2026Q3"
     assert last_complete_quarter(date(2026, 9, 29)).label == "2026Q2"
+
+
+def test_last_complete_quarter_never_passes_today() -> None:
+    # a lead mistyped as 2062 moves as_of to 2062-03-01; on 2026-12-04 the last quarter over is
+    # 2026Q3 whatever the data says, and data that stops earlier keeps its own last quarter
+    today = date(2026, 12, 4)
+    assert last_complete_quarter(date(2062, 3, 1), today=today).label == "2026Q3"
+    assert last_complete_quarter(date(2026, 6, 30), today=today).label == "2026Q2"
+    assert last_complete_quarter(date(2062, 3, 1), 2, today=today) == Quarter(2027, 3, 2)

@@ -1,9 +1,11 @@
 """The ``salesops`` command: make the demo CRM, validate a source, render the quarterly reports.
 
-Input errors (``SalesopsError``) print one message and exit 2; an unexpected failure prints one
-line and exits 1. Either way the message names the log file that holds the full traceback:
-``salesops.log`` in the run's output folder (``--out``), else in ``reports/``. Secrets in a source
-URL are redacted from the terminal and the log alike.
+Input errors (``SalesopsError``) print one message and exit 2: a message, not a crash, so the log
+gets the message and no traceback. An unexpected failure prints one line, exits 1, and names the
+log that holds its full traceback. The log is ``salesops.log`` in the run's output folder
+(``--out``), else in ``reports/``. Secrets in a source URL are redacted from the terminal and the
+log alike. Every path on the command line is made absolute against the folder the command started
+in, as it is parsed: the reports' kernels run in folders of their own.
 """
 
 from __future__ import annotations
@@ -12,26 +14,47 @@ import argparse
 import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from salesops import __version__, config
-from salesops.errors import SalesopsError
+from salesops.data.locations import absolute, redact
+from salesops.errors import ParamsError, SalesopsError
 
 LOG_NAME = "salesops.log"
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
-    return value
+def _whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (no upper bound when None)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected a number of at least {low}, got {value}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"expected a number of at most {high}, got {value}")
+        return value
+
+    return parse
+
+
+def _path(text: str) -> Path:
+    """An argparse type: a path made absolute; an empty one would silently mean this folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a path, got {text!r}")
+    return Path(absolute(text))
+
+
+def _preset(text: str) -> str:
+    """A preset name as given, or a mapping file (``.yaml``/``.yml``, as the presets tell them
+    apart) made absolute."""
+    return absolute(text) if text.lower().endswith((".yaml", ".yml")) else text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,26 +65,37 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="make the demo CRM (a DuckDB file)")
-    demo.add_argument("--out", type=Path, default=config.DEFAULT_SOURCE, help="file to write")
-    demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same data)")
-    demo.add_argument("--scale", type=_positive_int, default=1, help="multiply teams and reps")
+    demo.add_argument("--out", type=_path, default=config.DEFAULT_SOURCE, help="file to write")
+    demo.add_argument(
+        "--seed", type=_whole_number(0), default=7, help="random seed (same seed, same data)"
+    )
+    demo.add_argument("--scale", type=_whole_number(1), default=1, help="multiply teams and reps")
+    demo.add_argument("--force", action="store_true", help="replace a file that is not a demo")
 
     validate = commands.add_parser("validate", help="check a source against the data contract")
-    validate.add_argument("--source", default=None, help="DuckDB file, folder or URL")
-    validate.add_argument("--preset", default=None, help="CRM export preset of a folder source")
+    validate.add_argument(
+        "--source", type=absolute, default=None, help="DuckDB file, folder or URL"
+    )
+    validate.add_argument(
+        "--preset", type=_preset, default=None, help="CRM export preset or mapping file"
+    )
 
     run = commands.add_parser("run", help="render reports (default: latest quarter, every team)")
     run.add_argument("--quarter", action="append", default=[], help="2026Q3 or latest; repeats")
     run.add_argument("--team", action="append", default=[], help="team name or all; repeats")
     run.add_argument("--analysis", action="append", default=[], help="notebook name; repeats")
-    run.add_argument("--source", default=None, help="DuckDB file, folder or URL")
-    run.add_argument("--preset", default=None, help="CRM export preset of a folder source")
-    run.add_argument("--params", type=Path, default=None, help="quarterly run file (YAML)")
+    run.add_argument("--source", type=absolute, default=None, help="DuckDB file, folder or URL")
     run.add_argument(
-        "--org-params", type=Path, default=None, help="org settings file (default params/org.yaml)"
+        "--preset", type=_preset, default=None, help="CRM export preset or mapping file"
     )
-    run.add_argument("--out", type=Path, default=None, help="output folder (default reports/)")
-    run.add_argument("--jobs", type=_positive_int, default=None, help="reports at once")
+    run.add_argument("--params", type=_path, default=None, help="quarterly run file (YAML)")
+    run.add_argument(
+        "--org-params", type=_path, default=None, help="org settings file (default params/org.yaml)"
+    )
+    run.add_argument("--out", type=_path, default=None, help="output folder (default reports/)")
+    run.add_argument(
+        "--jobs", type=_whole_number(1, config.MAX_JOBS), default=None, help="reports at once"
+    )
     run.add_argument("--force", action="store_true", help="re-render even when unchanged")
     run.add_argument(
         "--no-rollup", action="store_true", help="leave out the all-teams roll-up report"
@@ -71,14 +105,46 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start every kernel from scratch, not forked from one with the libraries imported",
     )
+
+    new = commands.add_parser(
+        "new-analysis", help="write a notebook and its report class that run as they are"
+    )
+    new.add_argument("name", metavar="NAME", help="the analysis, a module name such as win_loss")
+    new.add_argument("--force", action="store_true", help="replace an existing notebook or module")
     return parser
+
+
+def _is_demo(path: Path) -> bool:
+    """Whether ``path`` is a DuckDB file that ``salesops demo`` wrote (it holds the marker)."""
+    import duckdb
+
+    from salesops.data.demo import DEMO_MARKER
+
+    query = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            found = con.execute(query, [DEMO_MARKER]).fetchone()
+    except duckdb.Error:  # not a DuckDB file, or one another process is writing
+        return False
+    return bool(found and found[0])
 
 
 def _demo(args: argparse.Namespace) -> int:
     from salesops.data.demo import write_demo
 
+    if args.out.is_dir():
+        raise ParamsError(
+            f"{args.out} is a folder: name the demo file, e.g. --out {args.out / 'demo.duckdb'}"
+        )
+    if args.out.exists() and not args.force and not _is_demo(args.out):
+        raise ParamsError(
+            f"{args.out} is not a demo CRM made by salesops: give --force to replace it"
+        )
     started = datetime.now(UTC)
-    counts = write_demo(args.out, seed=args.seed, scale=args.scale)
+    try:
+        counts = write_demo(args.out, seed=args.seed, scale=args.scale)
+    except OSError as exc:
+        raise ParamsError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     seconds = (datetime.now(UTC) - started).total_seconds()
     rows = ", ".join(f"{table} {n:,}" for table, n in counts.items())
     size_mb = args.out.stat().st_size / 1e6
@@ -116,7 +182,20 @@ def _run(args: argparse.Namespace) -> int:
     return run_reports(request).exit_code
 
 
-_COMMANDS = {"demo": _demo, "validate": _validate, "run": _run}
+def _new_analysis(args: argparse.Namespace) -> int:
+    from salesops.scaffold import new_analysis
+
+    made = new_analysis(args.name, force=args.force)
+    print(f"wrote {made.notebook}\nwrote {made.module}")
+    print(
+        f"Next: tell the story in the notebook's markdown, put the figures and sections in the "
+        f"module, then\n  salesops run --analysis {args.name} --team TEAM\n"
+        "(docs/extending.md says what an analysis must declare and show)"
+    )
+    return EXIT_OK
+
+
+_COMMANDS = {"demo": _demo, "validate": _validate, "run": _run, "new-analysis": _new_analysis}
 
 
 def _log_folders(args: argparse.Namespace) -> list[Path]:
@@ -125,14 +204,13 @@ def _log_folders(args: argparse.Namespace) -> list[Path]:
     return [folder for folder in (out, config.REPORTS_DIR) if folder is not None]
 
 
-def _log_traceback(folders: Sequence[Path], message: str) -> Path | None:
-    """Append the message and the current traceback, redacted, to the first log that can be
-    written; None when none can."""
-    from salesops.data.locations import redact
-
+def _log(folders: Sequence[Path], message: str, *, with_traceback: bool) -> Path | None:
+    """Append the command, the message and (``with_traceback``) the current traceback, redacted,
+    to the first log that can be written; None when none can."""
     command = " ".join(redact(arg) for arg in sys.argv[1:])
-    entry = f"--- {datetime.now(UTC).isoformat()} salesops {command}\n{message}\n"
-    entry += redact(traceback.format_exc())
+    entry = f"--- {datetime.now(UTC).isoformat()} salesops {command}\n{redact(message)}\n"
+    if with_traceback:
+        entry += redact(traceback.format_exc())
     for folder in folders:
         path = folder / LOG_NAME
         try:
@@ -147,8 +225,6 @@ def _log_traceback(folders: Sequence[Path], message: str) -> Path | None:
 
 def _message(exc: BaseException) -> str:
     """The error's first paragraph, secrets redacted: a backend's long report stays in the log."""
-    from salesops.data.locations import redact
-
     text = redact(str(exc)).strip().split("\n\n", 1)[0]
     return text or type(exc).__name__
 
@@ -162,13 +238,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"salesops {args.command}: interrupted", file=sys.stderr)
         return 130
+    except SalesopsError as exc:  # bad input is a message, not a crash: no traceback anywhere
+        _log(_log_folders(args), str(exc), with_traceback=False)  # whole, past its first paragraph
+        print(f"salesops {args.command}: {_message(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as exc:  # the last line of defence: one message, the traceback to the log
-        bad_input = isinstance(exc, SalesopsError)
-        message = _message(exc) if bad_input else f"unexpected error: {_message(exc)}"
-        log = _log_traceback(_log_folders(args), message)
+        message = f"unexpected error: {_message(exc)}"
+        log = _log(_log_folders(args), message, with_traceback=True)
         where = f"\n(full traceback in {log})" if log else ""
         print(f"salesops {args.command}: {message}{where}", file=sys.stderr)
-        return EXIT_BAD_INPUT if bad_input else EXIT_FAILED
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Project paths and the params files: org defaults and the quarterly run, validated by pydantic.
 
-Params files are YAML read with the safe loader; an unknown key or a bad value raises
-``ParamsError`` naming the file and the key. Credentials never go in a params file: a source URL
-that holds a password or token is given whole in the ``SALESOPS_SOURCE`` environment variable.
+Params files are YAML read with the safe loader, without anchors and aliases and at most
+``MAX_YAML_DEPTH`` levels deep; an unknown key or a bad value raises ``ParamsError`` naming the file
+and the key, and echoes at most an excerpt of the value. Credentials never go in a params file: a
+source URL that holds a password or token is given whole in the ``SALESOPS_SOURCE`` environment
+variable.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from salesops.errors import ParamsError
+from salesops.errors import ParamsError, excerpt, shorten
 
 
 def _find_root() -> Path:
@@ -31,6 +33,7 @@ def _find_root() -> Path:
 
 ROOT = _find_root()
 NOTEBOOKS_DIR = ROOT / "notebooks"
+ANALYSES_DIR = ROOT / "lib" / "salesops" / "analyses"  # report modules; new-analysis writes here
 PARAMS_DIR = ROOT / "params"
 REPORTS_DIR = ROOT / "reports"
 DATA_DIR = ROOT / "data"
@@ -39,6 +42,9 @@ ORG_PARAMS = PARAMS_DIR / "org.yaml"
 ORG_PARAMS_ENV = "SALESOPS_ORG_PARAMS"  # another org settings file, as a run hands it to kernels
 SOURCE_ENV = "SALESOPS_SOURCE"
 RUN_PARAMS = PARAMS_DIR / "quarterly.yaml"
+MAX_JOBS = 64  # reports at once, from the params file or --jobs
+MAX_YAML_DEPTH = 20  # params files nest three or four levels; the YAML composer recurses per level
+SHOWN_PROBLEMS = 5  # validation problems named in one message; the rest are counted
 
 
 class _Strict(BaseModel):
@@ -69,7 +75,7 @@ class RunSpec(_Strict):
     quarters: list[str] = Field(default_factory=lambda: ["latest"])
     teams: list[str] | Literal["all"] = "all"
     analyses: list[str] | Literal["all"] = "all"
-    jobs: int | None = Field(None, ge=1, le=64)
+    jobs: int | None = Field(None, ge=1, le=MAX_JOBS)
     out: str = ""
     parameters: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
@@ -84,14 +90,54 @@ class RunSpec(_Strict):
         return value
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """YAML that is valid but not accepted in a params file."""
+
+
+class _ParamsLoader(yaml.SafeLoader):
+    """The safe loader without anchors and aliases, and at most ``MAX_YAML_DEPTH`` levels deep.
+
+    Aliases let a few hundred bytes expand into gigabytes (the "billion laughs"), and params files
+    have no use for them; the depth cap keeps the recursive composer from running out of stack.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        event = self.peek_event()
+        if getattr(event, "anchor", None):  # an anchor (&name), or an alias (*name) of one
+            problem = "YAML anchors and aliases (&name, *name) are not allowed"
+            raise _Refused(problem=problem, problem_mark=event.start_mark)
+        if self.depth >= MAX_YAML_DEPTH:
+            problem = f"YAML nested more than {MAX_YAML_DEPTH} levels deep"
+            raise _Refused(problem=problem, problem_mark=event.start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping with the safe loader; an empty file is an empty mapping."""
+    """Read a YAML mapping with ``_ParamsLoader``; an empty file is an empty mapping."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ParamsError(f"params file {path} does not exist") from exc
+    except OSError as exc:  # a folder, a file that cannot be read
+        raise ParamsError(f"cannot read params file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ParamsError(
+            f"params file {path} is not UTF-8 text: {exc.reason} at byte {exc.start}"
+        ) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_ParamsLoader)  # a SafeLoader: builds no Python objects
+    except _Refused as exc:
+        mark = exc.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise ParamsError(f"{path}: {exc.problem}{where}") from None
     except yaml.YAMLError as exc:
         raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
     if data is None:
@@ -108,15 +154,20 @@ def _validate(model: type[M], data: dict[str, Any], path: Path) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            if err["type"] == "extra_forbidden":
-                known = ", ".join(sorted(model.model_fields))
-                lines.append(f"unknown key {key!r} (known keys: {known})")
-            else:
-                lines.append(f"{key}: {err['msg']} (got {err.get('input')!r})")
+        errors = exc.errors(include_url=False)
+        lines = [_problem(model, err) for err in errors[:SHOWN_PROBLEMS]]
+        if len(errors) > SHOWN_PROBLEMS:
+            lines.append(f"and {len(errors) - SHOWN_PROBLEMS:,} more")
         raise ParamsError(f"{path}: " + "; ".join(lines)) from None
+
+
+def _problem(model: type[BaseModel], err: Any) -> str:
+    """One validation error: the key, and an excerpt of the value (a file may hold megabytes)."""
+    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        known = ", ".join(sorted(model.model_fields))
+        return f"unknown key {excerpt(key)} (known keys: {known})"
+    return f"{shorten(key)}: {err['msg']} (got {excerpt(err.get('input'))})"
 
 
 def load_org_settings(path: Path | None = None) -> OrgSettings:

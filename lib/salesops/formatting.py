@@ -11,7 +11,15 @@ from typing import Any
 
 MISSING = "n/a"
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
+_SYMBOLS = {
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "BRL": "R$",
+    "JPY": "¥",
+    "CAD": "CA$",
+    "AUD": "A$",
+}
 _UNITS = ("", "k", "M", "B", "T")
 
 
@@ -24,6 +32,11 @@ def as_number(x: Any) -> float | None:
     except (TypeError, ValueError):  # pandas NA refuses float()
         return None
     return value if math.isfinite(value) else None
+
+
+def currency_sign(currency: str) -> str:
+    """How amounts in ``currency`` are marked: $, €, £, R$, ... or else the ISO code itself."""
+    return _SYMBOLS.get(currency.upper(), currency.upper())
 
 
 def _with_currency(amount: str, negative: bool, currency: str) -> str:

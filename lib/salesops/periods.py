@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from salesops.errors import ParamsError
 
@@ -114,6 +114,8 @@ class Quarter:
         return [self.shift(-k) for k in range(count - 1, -1, -1)]
 
 
-def last_complete_quarter(as_of: date, start_month: int = 1) -> Quarter:
-    """The latest quarter whose last day is on or before ``as_of``, the last day the data covers."""
-    return Quarter.containing(as_of + timedelta(days=1), start_month).previous()
+def last_complete_quarter(as_of: date, start_month: int = 1, today: date | None = None) -> Quarter:
+    """The latest quarter whose last day is on or before both ``as_of``, the last day the data
+    covers, and ``today`` (by default today in UTC): a date ahead of the clock completes nothing."""
+    day = min(as_of, today or datetime.now(UTC).date())
+    return Quarter.containing(day + timedelta(days=1), start_month).previous()

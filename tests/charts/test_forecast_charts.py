@@ -46,6 +46,20 @@ def test_rep_bias_ranks_reps_from_most_over_called(words) -> None:
     assert "Called more than closed" in text
 
 
+def test_rep_bias_hatches_small_samples_and_ranks_them_after_the_others(words) -> None:
+    reps = pd.DataFrame(
+        {
+            "rep": ["Ann", "Bob", "Di"],
+            "bias": [2.03, -0.3, 0.02],
+            "small_sample": [True, False, False],
+        }
+    )
+    ax = rep_bias(reps).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Di", "Bob", "Ann"]
+    assert [p.get_hatch() for p in ax.patches] == [None, None, "///"]
+    assert "+203% (small sample)" in words(ax)
+
+
 def test_rep_bias_diverges_around_zero_with_two_colours(with_gid) -> None:
     ax = rep_bias(BIAS).axes[0]
     assert with_gid(ax, "zero")

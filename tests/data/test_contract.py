@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 import ibis
 import pandas as pd
@@ -30,6 +31,9 @@ def _append_copy(table: str, row: int) -> Callable[[Frames], None]:
 
     return breaks
 
+
+DOCS = "docs/contract.md)"
+STAGES = "the pipeline's stages in funnel order, with their closed and won flags; see " + DOCS
 
 # (how the tiny CRM is broken, the one problem expected). Rows are 0-based positions in conftest.
 BROKEN = {
@@ -137,7 +141,54 @@ BROKEN = {
     ),
     "negative fx rate": (
         _set("fx_rates", 1, "rate", -1.1),
-        ContractProblem("fx_rates", "rate", "must be >= 0", 1, ["-1.1"]),
+        ContractProblem("fx_rates", "rate", "must be > 0", 1, ["-1.1"]),
+    ),
+    "fx rate of zero": (
+        _set("fx_rates", 1, "rate", 0.0),
+        ContractProblem("fx_rates", "rate", "must be > 0", 1, ["0.0"]),
+    ),
+    # values a report cannot print or sum: infinity, 290-digit amounts (the bound is 1e15)
+    "infinite deal amount": (
+        _set("opportunities", 1, "amount", float("inf")),
+        ContractProblem("opportunities", "amount", "must be a finite number <= 1e15", 1, ["o2"]),
+    ),
+    "deal amount of 1e300": (
+        _set("opportunities", 1, "amount", 1e300),
+        ContractProblem("opportunities", "amount", "must be a finite number <= 1e15", 1, ["o2"]),
+    ),
+    "infinite quota": (
+        _set("quotas", 0, "quota", float("inf")),
+        ContractProblem("quotas", "quota", "must be a finite number <= 1e15", 1, ["inf"]),
+    ),
+    "deal created in 1900": (
+        _set("opportunities", 0, "created_at", pd.Timestamp("1900-01-01")),
+        ContractProblem("opportunities", "created_at", "must be on or after 1990-01-01", 1, ["o1"]),
+    ),
+    "lead created in 2062": (
+        _set("leads", 1, "created_at", pd.Timestamp("2062-01-15 09:00")),
+        ContractProblem("leads", "created_at", "must be at most 7 days after today", 1, ["l2"]),
+    ),
+    "open deal expected to close in 2999": (
+        _set("opportunities", 3, "close_date", date(2999, 1, 1)),
+        ContractProblem(
+            "opportunities", "close_date", "must be at most 5 years after today", 1, ["o4"]
+        ),
+    ),
+    "lost deal closed a month from now": (
+        _set("opportunities", 1, "close_date", date.today() + timedelta(days=30)),
+        ContractProblem(
+            "opportunities",
+            "close_date",
+            "closed deal has close_date more than 7 days after today",
+            1,
+            ["o2"],
+        ),
+    ),
+    "NUL byte in a team name": (
+        _set("reps", 2, "team", "West\x00"),
+        ContractProblem(
+            "reps", "team", "must hold no control character (NUL, tab, line break, ...)", 1, ["r3"]
+        ),
     ),
 }
 
@@ -177,10 +228,11 @@ def test_missing_required_tables_and_columns_are_problems_missing_optional_table
     problems = contract.check(load(frames))
     # The rules that need stages (deal and history stages known) are skipped, not failed.
     assert problems == [
-        ContractProblem("reps", "region", "missing column", 0),
-        ContractProblem("stages", None, "missing required table", 0),
+        ContractProblem("reps", "region", "missing column (the rep's region; see " + DOCS, 0),
+        ContractProblem("stages", None, "missing required table (" + STAGES, 0),
     ]
-    assert str(problems[1]) == "stages: missing required table"
+    # each says what the table or column holds, and where the whole contract is written down
+    assert str(problems[1]) == f"stages: missing required table ({STAGES}"
 
 
 def test_every_broken_rule_is_reported_at_once(frames: Frames, load: Load) -> None:
@@ -281,3 +333,50 @@ def test_the_demo_crm_meets_the_contract(load: Load) -> None:
     tables = load(demo.generate())
     assert set(tables) == set(contract.TABLES)
     assert contract.check(tables) == []
+
+
+def test_an_open_deal_may_close_years_ahead_and_a_closed_one_a_few_days_ahead(
+    frames: Frames, load: Load
+) -> None:
+    # plans may lie 5 years ahead, events 7 days: both bounds are inclusive
+    frames["opportunities"].loc[3, "close_date"] = contract.latest_day("plan")  # o4, open
+    frames["opportunities"].loc[1, "close_date"] = contract.latest_day("event")  # o2, lost
+    frames["reps"].loc[0, "hire_date"] = contract.DATE_FLOOR
+    frames["opportunities"].loc[0, "amount"] = contract.MAX_AMOUNT
+    assert contract.check(load(frames)) == []
+
+
+def test_rates_convert_into_the_org_currency_or_name_the_deals_they_cannot(
+    frames: Frames, load: Load
+) -> None:
+    # o3 is in EUR, closing 2026-11-30; EUR has a rate from 2026-01-01 on, USD a rate of 1
+    assert contract.check(load(frames), "USD") == []
+    frames["opportunities"].loc[2, "close_date"] = date(2025, 12, 31)  # before the EUR rate
+    frames["opportunities"].loc[3, "currency"] = "XYZ"  # o4: a code no rate has
+    frames["fx_rates"].loc[0, "rate"] = 0.9  # USD itself: these rates are not into USD
+    assert contract.check(load(frames), "USD") == [
+        ContractProblem(
+            "fx_rates",
+            "rate",
+            "the org currency USD must have rate 1 (rates convert into it)",
+            1,
+            ["0.9"],
+        ),
+        ContractProblem(
+            "opportunities",
+            "currency",
+            "no fx_rates rate into USD on the deal's close date",
+            2,
+            ["o3", "o4"],
+        ),
+    ]
+
+
+def test_docs_contract_md_is_generated_from_the_contract() -> None:
+    from salesops.data import contract_doc
+
+    written = (Path(__file__).parents[2] / contract.DOCS).read_text(encoding="utf-8")
+    assert written == contract_doc.render(), (
+        f"{contract.DOCS} differs from the contract; regenerate it: {contract_doc.COMMAND} "
+        "(or make docs)"
+    )

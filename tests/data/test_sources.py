@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import shutil
+import subprocess
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import ibis
 import pandas as pd
 import pytest
+from bs4 import BeautifulSoup
 
 from salesops import config
 from salesops.data import contract, demo, locations, sources
@@ -92,8 +96,13 @@ def test_a_missing_required_table_is_a_problem_and_a_contract_error_when_validat
     del frames["stages"]
     folder = write_csv_folder(frames, tmp_path)
     crm = sources.open_crm(folder)
-    assert ContractProblem("stages", None, "missing required table", 0) in crm.problems()
-    assert "Required tables not found: stages" in crm.summary()
+    assert [(p.table, p.rule.split(" (")[0]) for p in crm.problems()] == [
+        ("stages", "missing required table")
+    ]
+    assert (
+        "Required tables not found (see docs/contract.md):\n"
+        "  stages: The pipeline's stages in funnel order, with their closed and won flags."
+    ) in crm.summary()
     with pytest.raises(ContractError) as raised:
         sources.open_crm(folder, validate=True)
     assert raised.value.source == str(folder)
@@ -277,3 +286,127 @@ def test_the_demo_file_opens_validated_with_2026q3_as_its_last_complete_quarter(
     assert crm.missing == [] and crm.as_of() == date(2026, 9, 30)
     assert crm.latest_quarter() == Quarter(2026, 3)
     assert other_kernel.row_counts() == crm.row_counts()
+
+
+def _in_gbp_and_eur(frames: Frames) -> Frames:
+    """o1 (won, East) is 10,000 GBP at an undated 1.25; o3 (open) 5,000 EUR at 1.5 from
+    2026-01-01 (a rate of 2 starts after its close on 2026-11-30); o2 closes on 2026-09-30, so
+    2026Q3 is complete. Rates are exact in binary: no float drift."""
+    deals, rates = frames["opportunities"], frames["fx_rates"]
+    deals.loc[0, ["currency", "amount"]] = ["GBP", 10000.0]
+    deals.loc[1, "close_date"] = date(2026, 9, 30)
+    rates.loc[1, "rate"] = 1.5
+    rates.loc[2] = ["GBP", 1.25, None]
+    rates.loc[3] = ["EUR", 2.0, date(2026, 12, 1)]
+    return frames
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "duckdb"])
+def test_fx_rates_convert_deal_and_history_amounts_into_the_org_currency_on_every_source(
+    kind: str, frames: Frames, tmp_path: Path
+) -> None:
+    writers = {"csv": write_csv_folder, "parquet": write_parquet_folder, "duckdb": write_duckdb}
+    target = tmp_path / ("crm.duckdb" if kind == "duckdb" else kind)
+    crm = sources.open_crm(writers[kind](_in_gbp_and_eur(frames), target))
+    deals = crm.table("opportunities").to_pandas().set_index("opportunity_id").sort_index()
+    # o1 10,000 x 1.25 = 12,500; o3 5,000 x 1.5 = 7,500; o2 and o4 are USD already
+    assert deals["amount"].tolist() == [12500.0, 8000.0, 7500.0, 3000.0]
+    assert set(deals["currency"]) == {"USD"}
+    history = crm.table("stage_history").to_pandas().groupby("opportunity_id")["amount"]
+    assert history.apply(sorted).to_dict() == {
+        "o1": [12500.0, 15000.0, 15000.0],  # 10,000, 12,000, 12,000 GBP x 1.25
+        "o2": [8000.0, 8000.0],
+        "o3": [7500.0, 7500.0],  # 5,000 EUR x 1.5
+        "o4": [3000.0],
+    }
+    assert (crm.currencies, crm.reporting_currency, crm.unconverted_currencies) == (
+        ["USD"],
+        "USD",
+        [],
+    )
+    assert crm.problems() == [] and "Currency:" not in crm.summary()
+
+
+def test_deals_all_in_one_other_currency_are_reported_in_it(frames: Frames, tmp_path: Path) -> None:
+    del frames["fx_rates"]
+    frames["opportunities"]["currency"] = "BRL"
+    crm = sources.open_crm(write_duckdb(frames, tmp_path / "crm.duckdb"))
+    assert (crm.reporting_currency, crm.unconverted_currencies) == ("BRL", [])
+    assert (
+        "Currency:\n  Amounts are in BRL, not the org currency USD: reports show BRL."
+        in crm.summary()
+    )
+
+
+def test_deals_in_several_currencies_without_rates_are_flagged(
+    frames: Frames, tmp_path: Path
+) -> None:
+    del frames["fx_rates"]  # o3 is in EUR, the rest in USD
+    crm = sources.open_crm(write_duckdb(frames, tmp_path / "crm.duckdb"))
+    assert (crm.reporting_currency, crm.unconverted_currencies) == ("USD", ["EUR"])
+    assert "no rate converts EUR" in crm.summary() and "add an fx_rates table" in crm.summary()
+
+
+@pytest.mark.slow
+def test_two_currencies_end_to_end_validate_and_run_in_the_org_currency(
+    frames: Frames, tmp_path: Path, salesops: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    folder = write_parquet_folder(_in_gbp_and_eur(frames), tmp_path / "crm")
+    assert salesops("validate", "--source", str(folder)).returncode == 0
+    out = tmp_path / "out"
+    args = ("--quarter", "2026Q3", "--team", "East", "--analysis", "funnel", "--no-rollup")
+    done = salesops("run", "--source", str(folder), "--out", str(out), *args)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads((out / "2026Q3" / "east" / "funnel.json").read_text(encoding="utf-8"))
+    # East closed o1 (won, 10,000 GBP x 1.25 = 12,500 USD) and o2 (lost, 8,000 USD)
+    assert (figures["won_amount"], figures["closed_amount"]) == (12500.0, 20500.0)
+
+    rates = pd.read_parquet(folder / "fx_rates.parquet")
+    rates.loc[2, "rate"] = 0.0  # GBP
+    rates.to_parquet(folder / "fx_rates.parquet", index=False)
+    done = salesops("validate", "--source", str(folder))
+    assert done.returncode == 2
+    assert "fx_rates.rate: must be > 0: 1 row (e.g. '0.0')" in done.stderr
+    assert (
+        "opportunities.currency: no fx_rates rate into USD on the deal's close date: 1 row "
+        "(e.g. 'o1')"
+    ) in done.stderr
+
+
+@pytest.mark.slow
+def test_deals_in_one_other_currency_end_to_end_show_its_sign_and_say_so(
+    frames: Frames, tmp_path: Path, salesops: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    del frames["fx_rates"]
+    frames["opportunities"]["currency"] = "BRL"
+    frames["opportunities"].loc[1, "close_date"] = date(2026, 9, 30)
+    folder = write_parquet_folder(frames, tmp_path / "crm")
+    done = salesops("validate", "--source", str(folder))
+    assert done.returncode == 0
+    assert "Amounts are in BRL, not the org currency USD: reports show BRL." in done.stdout
+    out = tmp_path / "out"
+    args = ("--quarter", "2026Q3", "--team", "East", "--analysis", "funnel", "--no-rollup")
+    assert salesops("run", "--source", str(folder), "--out", str(out), *args).returncode == 0
+    page = out / "2026Q3" / "east" / "funnel"
+    figures = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    cards = {card["label"]: card["value"] for card in figures["cards"]}
+    assert figures["won_amount"] == 12000.0 and cards["Won amount"] == "R$12k"
+    text = BeautifulSoup(page.with_suffix(".html").read_text(encoding="utf-8"), "html.parser")
+    words = " ".join(text.get_text().split())
+    assert "Amounts are shown in BRL (R$), the currency of every deal in the data" in words
+    # cards, tables and axes alike: no amount in the page reads in dollars
+    table_cells = [cell.get_text() for cell in text.select("table.so-table td")]
+    assert any(cell.startswith("R$") for cell in table_cells), table_cells
+    assert not re.search(r"(?<!R)\$\d", words), re.findall(r".{20}(?<!R)\$\d.{10}", words)
+
+
+def test_a_mapped_folder_lists_each_missing_optional_table_once(
+    frames: Frames, tmp_path: Path
+) -> None:
+    del frames["leads"]
+    folder = write_csv_folder(frames, tmp_path / "crm")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("preset: generic\n", encoding="utf-8")
+    summary = sources.open_crm(folder, mapping=mapping).summary()
+    # the preset says it in the export's terms; the contract's own list stays out
+    assert summary.count("lead conversion") == 1, summary

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import ibis
+import pandas as pd
 import pytest
 from ibis.config import Config
 from ibis.expr.types import Expr
@@ -116,6 +117,26 @@ def test_quota_figures_are_plausible(headlines: dict) -> None:
     quota = headlines[("quota", "all")]
     assert quota["reps_with_quota"] >= 10 and 0.5 < quota["team_attainment"] < 2
     assert 0 <= quota["reps_at_quota_share"] <= 1 and 0.2 <= quota["top20_bookings_share"] < 1
+
+
+def test_quota_attainment_is_a_pandas_recount_centred_under_quota(headlines: dict) -> None:
+    frames = demo.generate(seed=7, scale=1)
+    deals = frames["opportunities"]
+    in_q3 = deals["close_date"].between(pd.Timestamp(Q3.start), pd.Timestamp(Q3.end))
+    booked = deals[deals["is_won"] & in_q3].groupby("rep_id")["amount"].sum()
+    quotas = frames["quotas"].query("quarter_start == @pd.Timestamp(@Q3.start)")
+    quota_by_rep = quotas.set_index("rep_id")["quota"]
+    attained = booked.reindex(quota_by_rep.index, fill_value=0.0) / quota_by_rep
+    quota = headlines[("quota", "all")]
+    # 43 reps hold a Q3 quota; 19 reach it (44 %), 2 pass 200 % (5 %), 10 stay under 50 %; the
+    # median rep attains 77.7 % and the org 87.4 % (the right tail lifts the total over the median)
+    assert quota["reps_with_quota"] == len(attained) == 43
+    assert quota["reps_at_quota"] == (attained >= 1).sum() == 19
+    assert quota["median_attainment"] == pytest.approx(attained.median(), rel=1e-12)
+    assert 0.77 < attained.median() < 0.78 and (attained > 2).sum() == 2
+    assert (attained < 0.5).sum() == 10
+    assert quota["team_attainment"] == pytest.approx(booked.sum() / quota_by_rep.sum(), rel=1e-12)
+    assert 0.87 < quota["team_attainment"] < 0.88
 
 
 def test_forecast_figures_are_plausible(headlines: dict) -> None:

@@ -159,6 +159,20 @@ def test_reps_ranked_by_bias_most_over_called_first(tables: dict) -> None:
     assert pd.isna(ranked["bias"].iloc[2]) and ranked["quarters"].tolist() == [2, 1, 1]
 
 
+def test_reps_on_few_won_deals_are_flagged_and_ranked_after_the_others() -> None:
+    # r4 won one deal of 10 against a call of 40: +300 %, on one won deal. With a small sample
+    # under 2 won deals, r1 (3 won: w1, w2 and 2025Q4's q4) leads; r2 (1 won), r3 (none) and r4
+    # follow, most over-called first: r4 +3.0, r2 -0.4, r3 undefined.
+    deals = [*DEALS, deal("t1", "r4", "2025-12-01", "2026-02-01", "Closed Won", 10)]
+    calls = [*CALLS, _call("r4", "2026-01-05", "commit", 40)]
+    errors = rep_forecast_errors(crm([*REPS, rep("r4", "West")], deals, calls=calls), Q1)
+    ranked = reps_by_bias(errors, small_sample=2)
+    assert ranked["rep_id"].tolist() == ["r1", "r4", "r2", "r3"]
+    assert ranked["won_deals"].tolist() == [3, 1, 1, 0]
+    assert ranked["small_sample"].tolist() == [False, True, True, True]
+    assert ranked["bias"].iloc[1] == 3.0
+
+
 def test_an_invalid_week_is_a_params_error(tables: dict) -> None:
     with pytest.raises(ParamsError, match="week"):
         rep_forecast_errors(tables, Q1, at_week=0)

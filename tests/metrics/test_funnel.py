@@ -124,6 +124,38 @@ def test_win_rate_by_count_and_amount(tables: dict) -> None:
     assert win.rate_low < 0.4 < win.rate_high and win.small_sample
 
 
+def _blank_lost(deals: list[dict], keep: set[str]) -> list[dict]:
+    """The deals with the amount of every lost deal not in ``keep`` blanked, as many CRMs do."""
+    return [
+        {**d, "amount": None}
+        if d["is_closed"] and not d["is_won"] and d["opportunity_id"] not in keep
+        else d
+        for d in deals
+    ]
+
+
+def test_the_amount_win_rate_is_withheld_when_most_lost_deals_have_no_amount() -> None:
+    # Q1 lost d2, d4, d6; with d4 and d6 blank, 2 of 3 lost have no amount: closed amount would
+    # be 1200 won + 500 (d2) and the rate 1200 / 1700 reads far too high: withheld
+    win = win_rate(crm(REPS, _blank_lost(DEALS, keep={"d2"})), Q1)
+    assert (win.lost, win.lost_without_amount, win.amount_rate) == (3, 2, None)
+    assert (win.rate, win.won_amount) == (0.4, 1200)  # counts and won amount stand
+
+
+def test_the_amount_win_rate_stands_while_at_most_half_the_lost_deals_lack_an_amount() -> None:
+    # only d6 (100) blank: 1 of 3; rate = 1200 / (1200 + 500 + 300) = 0.6
+    win = win_rate(crm(REPS, _blank_lost(DEALS, keep={"d2", "d4"})), Q1)
+    assert win.lost_without_amount == 1 and win.amount_rate == pytest.approx(0.6)
+
+
+def test_the_amount_win_rate_by_group_is_withheld_where_most_lost_deals_have_no_amount() -> None:
+    # East lost d2 (kept, 500): 1200 / 1700; West lost d4 and d6, both blank: withheld
+    rates = win_rate_by(crm(REPS, _blank_lost(DEALS, keep={"d2"})), Q1).set_index("team")
+    assert rates.at["East", "amount_rate"] == pytest.approx(1200 / 1700)
+    assert math.isnan(rates.at["West", "amount_rate"])
+    assert rates["lost_without_amount"].to_dict() == {"East": 0, "West": 2}
+
+
 def test_win_rate_of_one_team(tables: dict) -> None:
     east = win_rate(tables, Q1, "East")  # d1, d2, d5
     assert (east.closed, east.won, east.won_amount) == (3, 2, 1200)
@@ -260,6 +292,27 @@ def test_sales_velocity_by_hand(tables: dict) -> None:
     assert velocity.per_day == pytest.approx(2 * 0.4 * 600 / 57)
     later = sales_velocity(tables, Q1, qualified_stage="Discovery")
     assert later.open_qualified == 1 and later.per_day == pytest.approx(0.4 * 600 / 57)
+
+
+def test_without_stage_history_deals_open_at_quarter_end_stay_in_the_velocity() -> None:
+    # No history. Won in Q1: w2 10 days (300), w3 20 (300), w1 30 (600); l1 lost: rate 3/4,
+    # average won 400. Open on Apr 1: o1 and o2 closed later (stage then unknown: counted),
+    # o3 still in Prospecting (before Qualification: not counted).
+    # Time to win: o2, o3 censored at 30, o1 at 58; S(10) = 5/6, S(20) = 4/6, S(30) = 4/6 * 3/4
+    # = 1/2: median 30. Velocity = 2 x 0.75 x 400 / 30 = 20 a day.
+    deals = [
+        deal("w1", "r1", "2026-01-05", "2026-02-04", "Closed Won", 600),
+        deal("w2", "r1", "2026-01-10", "2026-01-20", "Closed Won", 300),
+        deal("w3", "r1", "2026-01-10", "2026-01-30", "Closed Won", 300),
+        deal("l1", "r1", "2026-01-05", "2026-02-04", "Closed Lost", 100),
+        deal("o1", "r1", "2026-02-01", "2026-04-20", "Closed Won", 1000),
+        deal("o2", "r1", "2026-03-01", "2026-05-10", "Closed Lost", 500),
+        deal("o3", "r1", "2026-03-01", "2026-06-01", "Prospecting", 200),
+    ]
+    velocity = sales_velocity(crm(REPS, deals), Q1)
+    assert (velocity.open_qualified, velocity.open_unknown_stage) == (2, 2)
+    assert (velocity.open_qualified_amount, velocity.cycle_days) == (1500, 30)
+    assert velocity.per_day == pytest.approx(20)
 
 
 def test_sales_velocity_rejects_a_stage_that_is_not_open(tables: dict) -> None:

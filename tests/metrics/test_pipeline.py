@@ -9,7 +9,7 @@ import pytest
 from tiny_crm import crm, deal, rep, step
 
 from salesops.metrics import MissingTableError
-from salesops.metrics.pipeline import deal_snapshots, pipeline_coverage
+from salesops.metrics.pipeline import UNKNOWN_STAGE, deal_snapshots, pipeline_coverage
 from salesops.periods import Quarter
 
 Q2 = Quarter.parse("2026Q2")
@@ -82,12 +82,13 @@ def test_snapshot_breaks_a_tie_in_time_by_sort_order() -> None:
 
 
 def test_a_deal_without_history_takes_its_current_values() -> None:
-    # o3 has no history: lost on Mar 1, so open (stage unknown) on Feb 1 and lost on Apr 1
+    # o3 has no history: lost on Mar 1, so open at an unknown stage on Feb 1 and lost on Apr 1
     states = _states(
         crm(REPS, SNAPSHOT_DEALS, history=HISTORY), [date(2026, 2, 1), date(2026, 4, 1)]
     )
     feb1 = states.loc[("o3", date(2026, 2, 1))]
-    assert feb1["is_open"] and not feb1["is_won"] and pd.isna(feb1["stage"])
+    assert feb1["is_open"] and not feb1["is_won"] and feb1["stage"] == UNKNOWN_STAGE
+    assert pd.isna(feb1["sort_order"])
     assert not feb1["from_history"]
     apr1 = states.loc[("o3", date(2026, 4, 1))]
     assert not apr1["is_open"] and not apr1["is_won"] and apr1["stage"] == "Closed Lost"
@@ -101,7 +102,7 @@ def test_a_deal_created_after_the_day_is_not_in_its_snapshot() -> None:
 def test_without_stage_history_every_deal_takes_its_current_values() -> None:
     states = _states(crm(REPS, SNAPSHOT_DEALS), [date(2026, 2, 11), date(2026, 4, 1)])
     before = states.loc[("o1", date(2026, 2, 11))]  # won on Mar 20: open on Feb 11, stage unknown
-    assert before["is_open"] and not before["is_won"] and pd.isna(before["stage"])
+    assert before["is_open"] and not before["is_won"] and before["stage"] == "unknown stage"
     after = states.loc[("o1", date(2026, 4, 1))]
     assert after["is_won"] and after["amount"] == 90 and not after["from_history"]
 
@@ -149,6 +150,16 @@ def test_required_coverage_from_the_amount_win_rate() -> None:
         crm(REPS, COVERAGE_DEALS, quotas=QUOTAS), Q2, win_rate_basis="amount"
     )
     assert coverage.win_rate == pytest.approx(200 / 600) and coverage.required_coverage == 3.0
+
+
+def test_required_coverage_by_amount_is_withheld_when_most_lost_deals_have_no_amount() -> None:
+    # h2 and h3, the two lost deals of the four quarters before, have no amount: won / closed by
+    # amount would read 200 / 200 = 100 %
+    deals = [
+        {**d, "amount": None} if d["opportunity_id"] in ("h2", "h3") else d for d in COVERAGE_DEALS
+    ]
+    coverage = pipeline_coverage(crm(REPS, deals, quotas=QUOTAS), Q2, win_rate_basis="amount")
+    assert coverage.win_rate is None and coverage.required_coverage is None
 
 
 def test_coverage_of_one_team() -> None:

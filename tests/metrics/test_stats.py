@@ -10,6 +10,8 @@ from lifelines import KaplanMeierFitter
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from salesops.metrics.stats import (
+    at_least,
+    at_most,
     is_small_sample,
     kaplan_meier,
     median_survival,
@@ -91,6 +93,37 @@ def test_kaplan_meier_matches_lifelines_on_random_durations() -> None:
     expected = fitter.survival_function_at_times(curve["time"]).to_numpy()
     assert curve["survival"].to_numpy() == pytest.approx(expected, abs=1e-12)
     assert median_survival(curve) == fitter.median_survival_time_
+
+
+def test_the_median_is_the_first_time_the_curve_is_exactly_one_half() -> None:
+    # 10 at risk: S(1) = 8/10, S(2) = 8/10 * 6/8 = 6/10, S(3) = 6/10 * 5/6 = 1/2 exactly (as floats
+    # 0.8 * 0.75 * 0.8333... is 0.5000000000000001); 4 is censored, so S(4) = 1/2; at 5, 4 at risk
+    # and 2 events: S(5) = 1/2 * 2/4 = 1/4; S(6) = 0
+    durations, observed = [1, 1, 2, 2, 3, 4, 5, 5, 5, 6], [1, 1, 1, 1, 1, 0, 1, 1, 0, 1]
+    curve = kaplan_meier(durations, observed)
+    assert curve["survival"].tolist() == [1.0, 0.8, 0.6, 0.5, 0.5, 0.25, 0.0]
+    assert median_survival(curve) == 3
+    assert KaplanMeierFitter().fit(durations, observed).median_survival_time_ == 3
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_median_matches_lifelines_where_curves_touch_one_half(seed: int) -> None:
+    # few deals over few days: many curves pass through exactly 1/2 at some step
+    rng = np.random.default_rng(seed)
+    durations = rng.integers(1, 6, size=12).astype(float)
+    observed = rng.random(12) < 0.7
+    fitter = KaplanMeierFitter().fit(durations, observed)
+    assert median_survival(kaplan_meier(durations, observed)) == (
+        None if math.isinf(fitter.median_survival_time_) else fitter.median_survival_time_
+    )
+
+
+def test_a_threshold_is_reached_despite_float_drift_and_missed_by_a_real_shortfall() -> None:
+    booked = 71819.40 + 5872.23  # 77691.62999999999 as floats; 77691.63 in cents
+    assert booked < 77691.63 and at_least(booked, 77691.63)
+    assert not at_least(77691.62, 77691.63)  # a cent short is short
+    assert at_most(0.1 + 0.2, 0.3) and not at_most(0.31, 0.3)
+    assert at_least(np.array([0.7 + 0.2 + 0.1, 0.99]), 1.0).tolist() == [True, False]
 
 
 def test_median_survival_is_none_when_the_curve_stays_above_half() -> None:

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from salesops import charts
-from salesops.present import figure
+from salesops.present import ReportFigure, figure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -55,3 +55,11 @@ def test_caption_and_alt_are_escaped(hostile: str, assert_inert) -> None:
     escaped = hostile.replace("<", "&lt;").replace(">", "&gt;")
     assert f'alt="{escaped}"' in markup
     assert f"<figcaption>{escaped}</figcaption>" in markup
+
+
+def test_figure_keeps_the_frame_it_was_drawn_from_outside_equality() -> None:
+    reps = pd.DataFrame({"rep": ["Ann", "Bo"], "attainment": [0.8, 1.1]})
+    shown = figure(charts.rep_attainment(reps), "caption", "alt", frame=reps)
+    assert shown.frame is reps
+    assert shown == ReportFigure(shown.png, "caption", "alt")
+    assert figure(_typical_chart(), "caption", "alt").frame is None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -65,3 +66,34 @@ def test_headers_read_as_words_unless_labelled() -> None:
     frame = pd.DataFrame({"won_amount": [1.0], "amount_rate": [0.5]})
     shown = table(frame, {"won_amount": "money"}, labels={"amount_rate": "Win rate by amount"})
     assert shown.columns == ("Won amount", "Win rate by amount")
+
+
+def test_table_keeps_its_frame_raw_with_each_columns_format() -> None:
+    frame = FRAME.iloc[[1, 0]]  # a sorted frame: its index is 1, 0
+    shown = table(frame, FORMATS)
+    assert shown.formats == ("text", "money", "percent", "count", "days")
+    pd.testing.assert_frame_equal(shown.frame, frame.reset_index(drop=True))
+    assert shown.frame["won"].iloc[1] == 1_234_567.4  # the number, not "$1,234,567"
+
+
+def test_the_frame_is_not_part_of_equality_nor_of_the_text() -> None:
+    other = FRAME.assign(won=FRAME["won"] + 0.05)  # 1,234,567.45 still shows $1,234,567
+    assert table(FRAME, FORMATS) == table(other, FORMATS)
+    assert "1234567.4" not in repr(table(FRAME, FORMATS))
+
+
+def test_dates_read_as_iso_days_and_ratios_as_multiples() -> None:
+    frame = pd.DataFrame(
+        {
+            "week_end": [date(2026, 7, 8), pd.Timestamp("2026-07-15 09:30"), pd.NaT],
+            "coverage": [2.84, np.nan, 1.0],
+        }
+    )
+    shown = table(frame, {"week_end": "date", "coverage": "multiple"})
+    assert shown.rows == (
+        ("2026-07-08", "2.8×"),
+        ("2026-07-15", "n/a"),
+        ("n/a", "1.0×"),
+    )
+    # multiples stay left-aligned beside their label, as the coverage table shows them
+    assert shown.numeric == (False, False)

@@ -1,14 +1,17 @@
 """The catalogue of bad input: each is refused by the real ``salesops`` command before any kernel
 starts, with exit 2 and one message that names what is wrong (table, column, rule, example rows),
-never a traceback on the terminal; the traceback goes to ``salesops.log`` in the output folder,
-which the message names, and no earlier report changes."""
+never a traceback: the message goes to ``salesops.log`` in the output folder as well, without one,
+and no earlier report changes. A usage error (a command-line value argparse refuses) prints the
+usage and one line, and writes no log. Each case finishes in seconds and bounded memory."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -71,11 +74,31 @@ def nothing(folder: Path) -> None:
     """The CRM folder as it is: the case breaks something else."""
 
 
+def beside(name: str, text: str) -> Setup:
+    """Write the text file ``{tmp}/name`` next to the CRM folder (an org params or mapping file)."""
+
+    def apply(folder: Path) -> None:
+        (folder.parent / name).write_text(text, encoding="utf-8")
+
+    return apply
+
+
+def laughs(key: str) -> str:
+    """``key`` set to a billion-laughs list: each of 9 levels lists the one before 9 times, so
+    432 bytes expand to 9**9 = 387,420,489 strings (it took 97 s and 2.8 GB when aliases were
+    read)."""
+    items = ["&l0 [" + ", ".join(["lol"] * 9) + "]"]
+    items += [f"&l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]" for n in range(1, 9)]
+    return f"{key}: [" + ", ".join(items) + "]\n"
+
+
 @dataclass(frozen=True)
 class Case:
     """A bad input: how to break the CRM copy, the extra arguments, the params file, the message.
 
     ``{src}``, ``{out}``, ``{params}`` and ``{tmp}`` in ``args`` and ``message`` are filled in.
+    ``usage``: argparse refuses a command-line value; ``message`` is its last line after
+    ``error:``. A ``demo`` case takes no ``--source`` and no ``--out`` but its own ``args``.
     """
 
     message: str
@@ -85,6 +108,10 @@ class Case:
     source: str = "{src}"
     command: str = "run"
     env: dict[str, str] = field(default_factory=dict)
+    usage: bool = False
+
+
+STAGES = "the pipeline's stages in funnel order, with their closed and won flags"
 
 
 def problems(*lines: str) -> str:
@@ -93,17 +120,28 @@ def problems(*lines: str) -> str:
 
 
 CASES: dict[str, Case] = {
-    "missing table": Case(problems("stages: missing required table"), remove("stages.csv")),
+    "missing table": Case(
+        problems(f"stages: missing required table ({STAGES}; see docs/contract.md)"),
+        remove("stages.csv"),
+    ),
     "missing column": Case(
-        problems("opportunities.amount: missing column"),
+        problems(
+            "opportunities.amount: missing column (the deal's amount, in its currency; "
+            "see docs/contract.md)"
+        ),
         edit("opportunities", lambda f: f.drop(columns="amount")),
     ),
     "wrong type": Case(
-        problems("opportunities.amount: cannot be read as a number: 1 row (e.g. 'O0000041')"),
+        problems(
+            "opportunities.amount: cannot be read as a number: 1 row (e.g. 'O0000041': 'lots')"
+        ),
         set_cell("opportunities", "amount", "lots", row=1),
     ),
     "unparsable date": Case(
-        problems("opportunities.close_date: cannot be read as a date: 1 row (e.g. 'O0000001')"),
+        problems(
+            "opportunities.close_date: cannot be read as a date: 1 row "
+            "(e.g. 'O0000001': '2026-13-45')"
+        ),
         set_cell("opportunities", "close_date", "2026-13-45"),
     ),
     "negative amount": Case(
@@ -176,9 +214,11 @@ CASES: dict[str, Case] = {
     ),
     "folder with no contract files": Case(
         problems(
-            "reps: missing required table",
-            "opportunities: missing required table",
-            "stages: missing required table",
+            "reps: missing required table (the sales reps: one row per rep, with their team "
+            "and when they joined and left; see docs/contract.md)",
+            "opportunities: missing required table (the deals: one row per opportunity, with "
+            "its owner, dates, stage, outcome and amount; see docs/contract.md)",
+            f"stages: missing required table ({STAGES}; see docs/contract.md)",
         ),
         remove(*(f"{t}.csv" for t in ("reps", "opportunities", "stages", "stage_history"))),
         source="{src}",
@@ -291,6 +331,129 @@ CASES: dict[str, Case] = {
         set_cell("opportunities", "amount", "-1"),
         command="validate",
     ),
+    "params file with an alias bomb": Case(
+        "{params}: YAML anchors and aliases (&name, *name) are not allowed (line 1, column 12)",
+        params=laughs("quarters"),
+    ),
+    "org params file with an alias bomb": Case(
+        "{tmp}/org.yaml: YAML anchors and aliases (&name, *name) are not allowed "
+        "(line 1, column 10)",
+        beside("org.yaml", laughs("source")),
+        args=("--org-params", "{tmp}/org.yaml"),
+    ),
+    "mapping file with an alias bomb": Case(
+        "{tmp}/mapping.yaml: YAML anchors and aliases (&name, *name) are not allowed "
+        "(line 1, column 13)",
+        beside("mapping.yaml", laughs("pipelines")),
+        args=("--preset", "{tmp}/mapping.yaml"),
+    ),
+    "params file nested 10,000 deep": Case(
+        "{params}: YAML nested more than 20 levels deep (line 1, column 27)",
+        params="teams: " + "[" * 10_000 + "]" * 10_000 + "\n",
+    ),
+    "params value of a megabyte": Case(
+        "{params}: jobs: Input should be a valid integer, unable to parse string as an integer "
+        "(got '" + "x" * 78 + "…)",
+        params="jobs: " + "x" * 1_000_000 + "\n",
+    ),
+    "no jobs at once": Case(
+        "argument --jobs: expected a number of at least 1, got 0", args=("--jobs", "0"), usage=True
+    ),
+    "more jobs at once than the params file allows": Case(
+        "argument --jobs: expected a number of at most 64, got 1000",
+        args=("--jobs", "1000"),
+        usage=True,
+    ),
+    "empty output folder": Case(
+        "argument --out: expected a path, got ''", args=("--out", ""), usage=True
+    ),
+    "demo over a file that is not a demo": Case(
+        "{tmp}/crm.duckdb is not a demo CRM made by salesops: give --force to replace it",
+        lambda folder: (folder.parent / "crm.duckdb").write_bytes(b"my own CRM"),
+        args=("--out", "{tmp}/crm.duckdb"),
+        command="demo",
+    ),
+    "demo into a folder": Case(
+        "{tmp} is a folder: name the demo file, e.g. --out {tmp}/demo.duckdb",
+        args=("--out", "{tmp}"),
+        command="demo",
+    ),
+    "deal in a currency that fx_rates has no rate for": Case(
+        problems(
+            "opportunities.currency: no fx_rates rate into USD on the deal's close date: 1 row "
+            "(e.g. 'O0000001')"
+        ),
+        set_cell("opportunities", "currency", "XYZ"),
+    ),
+    "fx rate of zero": Case(
+        problems("fx_rates.rate: must be > 0: 1 row (e.g. '0')"),
+        set_cell("fx_rates", "rate", "0", row=2),
+    ),
+    "lead created in 2062": Case(
+        problems("leads.created_at: must be at most 7 days after today: 1 row (e.g. 'L0000101')"),
+        set_cell("leads", "created_at", "2062-01-15 09:00:00", row=1),
+    ),
+    "open deal expected to close in 2999": Case(
+        problems(
+            "opportunities.close_date: must be at most 5 years after today: 1 row (e.g. 'O0005921')"
+        ),
+        set_cell("opportunities", "close_date", "2999-01-01", row=148),
+    ),
+    "deal created in 1900": Case(
+        problems(
+            "opportunities.created_at: must be on or after 1990-01-01: 1 row (e.g. 'O0000001')"
+        ),
+        set_cell("opportunities", "created_at", "1900-01-01 00:00:00"),
+    ),
+    "infinite amount": Case(
+        problems("opportunities.amount: must be a finite number <= 1e15: 1 row (e.g. 'O0000001')"),
+        set_cell("opportunities", "amount", "inf"),
+    ),
+    "amount of 1e300": Case(
+        problems("opportunities.amount: must be a finite number <= 1e15: 1 row (e.g. 'O0000001')"),
+        set_cell("opportunities", "amount", "1e300"),
+    ),
+    "infinite quota": Case(
+        problems("quotas.quota: must be a finite number <= 1e15: 1 row (e.g. 'inf')"),
+        set_cell("quotas", "quota", "inf"),
+    ),
+    "NUL byte in a team name": Case(
+        problems(
+            "reps.team: must hold no control character (NUL, tab, line break, ...): 1 row "
+            "(e.g. 'R0002')"
+        ),
+        set_cell("reps", "team", "Mid-Market\x00", row=1),
+    ),
+    "team named like the all-teams roll-up": Case(
+        problems(
+            "reps.team: team 'all' names the all-teams roll-up (rename that team): 1 row "
+            "(e.g. 'R0001')"
+        ),
+        set_cell("reps", "team", "all"),
+    ),
+    "negative demo seed": Case(
+        "argument --seed: expected a number of at least 0, got -1",
+        args=("--out", "{tmp}/demo.duckdb", "--seed", "-1"),
+        command="demo",
+        usage=True,
+    ),
+    "org params file that is a folder": Case(
+        "cannot read params file {tmp}: Is a directory", env={"SALESOPS_ORG_PARAMS": "{tmp}"}
+    ),
+    "params file that is not UTF-8": Case(
+        "params file {params} is not UTF-8 text: invalid start byte at byte 7",
+        params="teams: \udcff\n",
+    ),
+    "CSV header naming a column twice": Case(
+        "cannot read {src}/opportunities.csv: its header names amount twice "
+        "(the columns of one name must be one column)",
+        edit("opportunities", lambda f: f.set_axis(["amount", *f.columns[1:]], axis=1)),
+    ),
+    "notebook parameter outside its allowed values": Case(
+        "parameters.funnel.lead_window_days: parameter 'lead_window_days' must be -1, or 1 or "
+        "more (allowed: -1, 1.. in the notebook's parameters cell), got -5",
+        params="parameters: {funnel: {lead_window_days: -5}}\n",
+    ),
 }
 
 
@@ -298,6 +461,19 @@ def _fill(text: str, **places: str) -> str:
     for name, value in places.items():
         text = text.replace("{" + name + "}", value)
     return text
+
+
+def _arguments(case: Case, places: dict[str, str]) -> list[str]:
+    """The command line of ``case``: its source, and for ``run`` the output folder first."""
+    args = [case.command]
+    if case.command != "demo":
+        args += ["--source", _fill(case.source, **places)]
+    if case.command == "run":
+        args += ["--out", places["out"]]
+    args += [_fill(a, **places) for a in case.args]
+    if case.params is not None:
+        args += ["--params", places["params"]]
+    return args
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -318,35 +494,87 @@ def test_bad_input_exits_2_with_one_message_and_changes_no_report(
     (earlier / "funnel.html").write_text("<p>last quarter's funnel</p>")
     (out / "2026Q2" / "manifest.json").write_text('{"runs": []}')
     before = snapshot(out)
+    if case.params is not None:  # a lone surrogate escape stands for a byte that is not UTF-8
+        params.write_bytes(_fill(case.params, **places).encode("utf-8", "surrogateescape"))
 
-    args = [case.command, "--source", _fill(case.source, **places)]
-    if case.command == "run":
-        args += ["--out", str(out), *(_fill(a, **places) for a in case.args)]
-    if case.params is not None:
-        params.write_text(_fill(case.params, **places), encoding="utf-8")
-        args += ["--params", str(params)]
-    done = salesops(*args, timeout=90)  # a case that got as far as the kernels fails here
+    env = {name: _fill(value, **places) for name, value in case.env.items()}
+    done = salesops(*_arguments(case, places), timeout=90, **env)  # kernels would time out
 
     log_folder = out if case.command == "run" and "--out" not in case.args else project / "reports"
     log = log_folder.resolve() / "salesops.log"
     message = _fill(case.message, **places)
     assert done.returncode == 2, done.stderr
-    # run says nothing on stdout; validate first says what it found, then the problems on stderr
-    assert done.stdout == "" if case.command == "run" else "Source:" in done.stdout
-    assert done.stderr == f"salesops {case.command}: {message}\n(full traceback in {log})\n"
-    assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
     assert snapshot(out, skip=("salesops.log",)) == before
     assert not (tmp_path / "pwned").exists()
-    assert "hunter2" not in log.read_text(encoding="utf-8")
+    if case.usage:
+        assert done.stderr.splitlines()[-1] == f"salesops {case.command}: error: {message}"
+        assert done.stdout == "" and not log.exists()
+        return
+    # run and demo say nothing on stdout; validate first says what it found, then the problems
+    assert done.stdout == "" if case.command != "validate" else "Source:" in done.stdout
+    assert done.stderr == f"salesops {case.command}: {message}\n"  # bad input: no traceback line
+    logged = log.read_text(encoding="utf-8")
+    assert message in logged and "Traceback" not in logged
+    assert "hunter2" not in logged
 
 
-def test_zero_jobs_is_refused_by_the_command_line_itself(
-    csv_crm: Path, tmp_path: Path, salesops: Callable[..., subprocess.CompletedProcess[str]]
+# the broken sources: what run refuses of the data itself, with no other argument
+DATA_CASES = [
+    name
+    for name, case in CASES.items()
+    if case.command == "run" and case.source == "{src}" and not case.usage
+    if not (case.args or case.params or case.env)
+]
+
+
+@pytest.mark.parametrize("name", DATA_CASES)
+def test_validate_refuses_every_source_that_run_refuses_with_the_same_message(
+    name: str,
+    csv_crm: Path,
+    tmp_path: Path,
+    salesops: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
-    out = tmp_path / "out"
-    done = salesops("run", "--source", str(csv_crm), "--out", str(out), "--jobs", "0")
-    assert done.returncode == 2
-    assert done.stderr.splitlines()[-1] == (
-        "salesops run: error: argument --jobs: expected a number of at least 1, got 0"
-    )
-    assert not out.exists()
+    case, src = CASES[name], tmp_path / "crm"
+    shutil.copytree(csv_crm, src)
+    case.setup(src)
+    done = salesops("validate", "--source", str(src), timeout=90)
+    message = _fill(case.message, src=str(src), tmp=str(tmp_path))
+    assert (done.returncode, done.stderr) == (2, f"salesops validate: {message}\n")
+
+
+EAST, TEAM = "Enterprise East", "Enterprise · Öst"
+IN_FOUR_YEARS = (date.today() + timedelta(days=4 * 365)).isoformat()
+IN_THREE_DAYS = f"{date.today() + timedelta(days=3)} 09:00:00"
+# One value at each bound validate sets, which a run must then render: O0005841 is won on
+# 2026-09-01 by R0014 of Enterprise East, whose 2026Q3 quota is row 458 (the bounds: amounts and
+# quotas up to 1e15, dates from 1990-01-01, events up to 7 days and plans up to 5 years ahead).
+AT_THE_BOUNDS = (
+    set_cell("opportunities", "amount", "1e15", row=146),
+    set_cell("quotas", "quota", "1e15", row=458),
+    set_cell("reps", "hire_date", "1990-01-01", row=13),
+    set_cell("opportunities", "close_date", IN_FOUR_YEARS, row=148),  # open
+    set_cell("leads", "created_at", IN_THREE_DAYS, row=1),
+    edit("reps", lambda f: f.replace({"team": {EAST: TEAM}})),  # no control character
+)
+
+
+@pytest.mark.slow
+def test_a_source_at_every_bound_validate_sets_passes_validate_and_renders(
+    csv_crm: Path,
+    tmp_path: Path,
+    salesops: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    src, out = tmp_path / "crm", tmp_path / "out"
+    shutil.copytree(csv_crm, src)
+    for setup in AT_THE_BOUNDS:
+        setup(src)
+    assert salesops("validate", "--source", str(src)).returncode == 0
+    args = ("--quarter", "2026Q3", "--team", TEAM, "--analysis", "quota", "--analysis", "funnel")
+    done = salesops("run", "--source", str(src), "--out", str(out), "--no-rollup", *args)
+    assert done.returncode == 0, done.stderr
+    for analysis in ("quota", "funnel"):
+        page = out / "2026Q3" / "enterprise-ost" / f"{analysis}.json"
+        figures = json.loads(page.read_text(encoding="utf-8"))
+        assert figures["status"] == "ok"
+        # a trillion-scale figure still prints short: "$1000T", not hundreds of digits
+        assert all(len(str(card["value"])) <= 12 for card in figures["cards"])

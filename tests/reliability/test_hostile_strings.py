@@ -1,6 +1,7 @@
 """One real ``salesops run`` over a CRM whose names are attacks, read through a URL that holds a
 password given in ``SALESOPS_SOURCE``: every string from the data reaches HTML escaped, nothing is
-written outside the output folder, and the password appears in no file and no output."""
+written outside the output folder, and the password appears in no file and no output. Refused
+URLs keep every spelling of a credential, and any password, off the terminal and the log."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bs4 import BeautifulSoup
 from fixture_data import QUARTER, small_crm, snapshot
 
 from salesops.data.demo import write_tables
+from salesops.data.locations import redact
 
 SECRET = "pa55-Sekr1t-token"
 ATTACKS = [
@@ -128,7 +130,7 @@ def test_a_password_in_the_source_url_reaches_no_file_and_no_output(
     manifest = json.loads((out / QUARTER / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["data"]["source"] == url.replace(SECRET, "***")
     files = [p for p in out.rglob("*") if p.is_file()]
-    assert len(files) == 8 * 3 + 2
+    assert len(files) == 8 * 3 + 4  # the reports, index, manifest, teams.json, salesops.lock
     leaks = [p for p in files if SECRET.encode() in p.read_bytes()]
     assert leaks == []
     assert SECRET not in done.stdout + done.stderr
@@ -151,5 +153,96 @@ def test_a_password_in_a_refused_url_reaches_neither_terminal_nor_log(tmp_path: 
         "salesops validate: cannot connect to postgresql://sales:***@127.0.0.1:1/crm"
         "?sslpassword=***"
     )
-    assert done.stderr.endswith(f"(full traceback in {log})\n")
+    assert "full traceback" not in done.stderr  # bad input, not a crash
     assert SECRET not in done.stderr + log.read_text(encoding="utf-8")
+
+
+# every spelling of a credential parameter: each hides its value, in any case
+CREDENTIAL_NAMES = [
+    "password",
+    "passwd",
+    "pwd",
+    "PWD",
+    "sslpassword",
+    "token",
+    "access_token",
+    "sessionToken",
+    "secret",
+    "client_secret",
+    "key",
+    "api_key",
+    "apikey",
+    "ApiKey",
+    "private_key",
+    "auth",
+    "credential",
+    "credentials",
+    "X-Amz-Credential",
+    "signature",
+    "X-Amz-Signature",
+    "sig",
+    "sas",
+]
+PASSWORDS = [f"{SECRET}/x", f"x/{SECRET}", f"{SECRET}@x", f"x@{SECRET}", f"{SECRET}:x", "a/b@c:d"]
+
+
+@pytest.mark.parametrize("name", CREDENTIAL_NAMES)
+def test_every_credential_parameter_is_hidden(name: str) -> None:
+    url = f"snowflake://ana@acct/db?warehouse=wh&{name}={SECRET}&role=sales"
+    assert redact(url) == f"snowflake://ana@acct/db?warehouse=wh&{name}=***&role=sales"
+
+
+def test_parameters_that_are_no_credential_are_shown() -> None:
+    url = (
+        "pyspark:///crm?spark.master=local[2]&sslmode=require&read_only=true&design=a&keepalives=1"
+    )
+    assert redact(url) == url
+
+
+@pytest.mark.parametrize("password", PASSWORDS)
+def test_a_url_password_is_hidden_whatever_it_holds(password: str) -> None:
+    url = f"postgresql://ana:{password}@db.example.com:5432/crm?application_name=a@b"
+    assert redact(url) == "postgresql://ana:***@db.example.com:5432/crm?application_name=a@b"
+
+
+def test_punctuation_after_a_secret_stays() -> None:
+    text = "cannot connect to 'trino://h/c?token=abc': refused (auth=x, pwd=y): password=z."
+    shown = "cannot connect to 'trino://h/c?token=***': refused (auth=***, pwd=***): password=***."
+    assert redact(text) == shown
+
+
+def _refused(root: Path, *args: str, **env: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """``salesops validate ARGS`` in a project of its own; the run and the log it wrote."""
+    done = subprocess.run(
+        [sys.executable, "-m", "salesops", "validate", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "SALESOPS_ROOT": str(root), **env},
+    )
+    return done, (root / "reports" / "salesops.log").read_text(encoding="utf-8")
+
+
+def test_no_spelling_of_a_credential_reaches_terminal_or_log(tmp_path: Path) -> None:
+    database = tmp_path / "crm.duckdb"
+    write_tables(database, {"reps": small_crm()["reps"]})
+    secrets = {name: f"{SECRET}-{n}" for n, name in enumerate(CREDENTIAL_NAMES)}
+    query = "&".join(f"{name}={value}" for name, value in secrets.items())
+    done, log = _refused(tmp_path / "project", "--source", f"duckdb://{database}?{query}")
+    assert done.returncode == 2, done.stderr
+    shown = "&".join(f"{name}=***" for name in CREDENTIAL_NAMES)
+    assert done.stderr.startswith(
+        f"salesops validate: cannot connect to duckdb://{database}?{shown}:"
+    )
+    assert f"validate --source duckdb://{database}?{shown}\n" in log  # the command, redacted
+    assert SECRET not in done.stdout + done.stderr + log
+
+
+@pytest.mark.parametrize("password", PASSWORDS)
+def test_a_url_password_reaches_neither_terminal_nor_log(tmp_path: Path, password: str) -> None:
+    url = f"postgresql://sales:{password}@127.0.0.1:1/crm"
+    done, log = _refused(tmp_path / "project", SALESOPS_SOURCE=url)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("salesops validate: cannot connect to postgresql://sales:***@")
+    for secret in (SECRET, password):
+        assert secret not in done.stdout + done.stderr + log

@@ -40,16 +40,6 @@ def test_slug_of_a_name_without_ascii_letters_is_a_short_hash(team: str) -> None
     assert slug != grid.slugify(team + "x")
 
 
-def test_colliding_slugs_get_distinct_hash_suffixes_and_the_rollup_keeps_all() -> None:
-    teams = ["all", "West Coast", "west-coast", "West/Coast", "ALL", "SMB"]
-    slugs = grid.team_slugs(teams)
-    assert slugs["all"] == "all" and slugs["SMB"] == "smb"
-    assert len(set(slugs.values())) == len(teams)
-    assert all(SLUG.match(slug) for slug in slugs.values())
-    assert slugs["ALL"].startswith("all-")
-    assert all(slugs[t].startswith("west-coast-") for t in ("West Coast", "west-coast"))
-
-
 def test_contained_path_refuses_anything_outside_the_base(tmp_path: Path) -> None:
     assert grid.contained_path(tmp_path, "2026Q3", "smb") == tmp_path.resolve() / "2026Q3" / "smb"
     for parts in (("..", "elsewhere"), ("2026Q3", "../../x"), ("/etc/passwd",)):
@@ -70,10 +60,50 @@ def test_a_notebook_with_a_parameters_cell_is_an_analysis(tmp_path: Path) -> Non
 
 def test_unknown_analysis_lists_the_known_ones(tmp_path: Path) -> None:
     known = {"cohort": tmp_path / "cohort.ipynb", "funnel": tmp_path / "funnel.ipynb"}
-    assert list(grid.select_analyses(known, [])) == ["cohort", "funnel"]
-    assert list(grid.select_analyses(known, ["funnel"])) == ["funnel"]
+    notebooks = grid.Notebooks(known, {"draft": "notebook draft.ipynb cannot be read"})
+    assert list(grid.select_analyses(notebooks, [])) == ["cohort", "funnel"]
+    assert list(grid.select_analyses(notebooks, ["funnel"])) == ["funnel"]
     with pytest.raises(ParamsError, match=r"unknown analysis 'funel' \(known analyses: cohort, f"):
-        grid.select_analyses(known, ["funel"])
+        grid.select_analyses(notebooks, ["funel"])
+    with pytest.raises(ParamsError, match=r"^analysis 'draft' \(notebook draft.ipynb cannot be"):
+        grid.select_analyses(notebooks, ["funnel", "draft"])
+
+
+def test_a_broken_notebook_is_set_aside_and_the_others_are_analyses(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "ok.ipynb", tmp_path / "funnel.ipynb")
+    (tmp_path / "draft.ipynb").write_text('{"cells": [')
+    _parameters_notebook(tmp_path, "quarter: str = (\n").rename(tmp_path / "half.ipynb")
+    _parameters_notebook(tmp_path, "n: int = 1  # allowed: 1..x\n").rename(tmp_path / "r.ipynb")
+    notebooks = grid.find_notebooks(tmp_path)
+    assert list(notebooks.analyses) == ["funnel"]
+    assert sorted(notebooks.broken) == ["draft", "half", "r"]
+    assert notebooks.broken["draft"].startswith(f"notebook {tmp_path}/draft.ipynb cannot be read")
+    assert "not valid Python" in notebooks.broken["half"]
+    assert notebooks.broken["r"] == (
+        f"the parameters cell of {tmp_path}/r.ipynb: n: cannot read the allowed values '1..x'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("allowed", "inside", "outside", "words"),
+    [
+        ("-1, 1..", [-1, 1, 10**9], [-5, 0], "-1, or 1 or more"),
+        ("0..24", [0, 12, 24], [-1, 25], "0 to 24"),
+        ("..0.5", [0.5, -3.0], [0.75], "0.5 or less"),
+        ('"exclude", "censor"', ["exclude", "censor"], ["Exclude", ""], "'exclude', or 'censor'"),
+    ],
+)
+def test_a_parameter_takes_only_the_values_its_comment_allows(
+    allowed: str, inside: list, outside: list, words: str
+) -> None:
+    default = repr(inside[0])
+    declared = {"inferred_type_name": "None", "default": default, "help": f"x; allowed: {allowed}"}
+    assert all(grid.parameter_problem("p", value, declared) is None for value in inside)
+    for value in outside:
+        assert grid.parameter_problem("p", value, declared) == (
+            f"parameter 'p' must be {words} (allowed: {allowed} in the notebook's parameters "
+            f"cell), got {value!r}"
+        )
 
 
 def test_quarters_are_checked_against_the_data() -> None:
@@ -141,6 +171,7 @@ def test_grid_injects_run_parameters_and_flags_notebooks_that_cannot_take_them()
         preset="generic",
         extra={"timeout": {"seconds": 0.5}},
         declared=declared,
+        folders={"all": "all", "../West": "west"},
     )
     assert [(j.team_slug, j.analysis) for j in jobs] == [
         ("all", "ok"),

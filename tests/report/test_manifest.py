@@ -55,6 +55,7 @@ def test_only_successful_runs_and_those_kept_through_an_interruption_are_reusabl
 
     ok = record("East", "ok")
     interrupted = record("North", "interrupted", kept=record("North", "ok").to_dict())
+    queued = record("South", "not_started", kept=record("South", "ok").to_dict())
     path = tmp_path / "manifest.json"
     write_manifest(
         path,
@@ -65,10 +66,14 @@ def test_only_successful_runs_and_those_kept_through_an_interruption_are_reusabl
         versions={"salesops": "0.1.0"},
         data={"source": "crm.duckdb", "fingerprint": "f"},
         code="c",
-        records=[ok, record("West", "failed"), interrupted],
+        records=[ok, record("West", "failed"), interrupted, queued],
+        skipped={"draft": "notebook draft.ipynb cannot be read"},
     )
-    assert json.loads(path.read_text())["status"] == "interrupted"
-    assert sorted(reusable_records(path)) == [("2026Q3", t, "funnel") for t in ("East", "North")]
+    document = json.loads(path.read_text())
+    assert document["status"] == "interrupted"
+    assert document["skipped_notebooks"] == {"draft": "notebook draft.ipynb cannot be read"}
+    reusable = sorted(reusable_records(path))
+    assert reusable == [("2026Q3", t, "funnel") for t in ("East", "North", "South")]
     assert reusable_records(tmp_path / "missing.json") == {}
     path.write_text("{not json")
     assert reusable_records(path) == {}

@@ -9,12 +9,12 @@ from typing import Any
 import pandas as pd
 
 from salesops import charts, formatting, present
+from salesops.analyses.data import keeps_data
 from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import (
     bullet_list,
     missing_tables_note,
-    mixed_currency_sentence,
     needs_amounts,
     needs_tables,
     withhold_amount_cards,
@@ -30,7 +30,6 @@ ENABLES = {
     "leads": "lead cohorts",
 }
 WON_BY_AGE = 3  # months after the creation month: "won within about a quarter"
-LEAD_WINDOW = 90
 
 
 def _months(quarter: Quarter) -> list[str]:
@@ -58,6 +57,7 @@ class CohortReport(QuarterReport):
     def __init__(self, scope: Scope, hire_quarters: int) -> None:
         super().__init__(scope)
         self.hire_quarters = hire_quarters
+        self.lead_window = scope.settings.lead_conversion_window_days
 
     def figures(self, quarter: Quarter) -> dict[str, Any]:
         return cohort.cohort_headline(self.scope.tables, quarter, self.scope.team)
@@ -68,9 +68,14 @@ class CohortReport(QuarterReport):
 
     @cached_property
     def leads(self) -> pd.DataFrame | None:
-        if not self.scope.crm.has("leads"):
-            return None
-        return cohort.lead_cohorts(self.scope.tables, self.scope.quarter, self.scope.team)
+        return self._lead_cohorts() if self.scope.crm.has("leads") else None
+
+    def _lead_cohorts(self) -> pd.DataFrame:
+        """Lead cohorts over the usual windows and the org's lead conversion window. Needs leads."""
+        windows = sorted({*cohort.LEAD_WINDOWS, self.lead_window})
+        return cohort.lead_cohorts(
+            self.scope.tables, self.scope.quarter, self.scope.team, windows=windows
+        )
 
     @cached_property
     def hires(self) -> pd.DataFrame | None:
@@ -90,7 +95,7 @@ class CohortReport(QuarterReport):
         if self.leads is None:
             return 0, 0
         return pooled_share(
-            self.leads, _months(quarter), "window_days", LEAD_WINDOW, "converted", "leads"
+            self.leads, _months(quarter), "window_days", self.lead_window, "converted", "leads"
         )
 
     @property
@@ -100,7 +105,7 @@ class CohortReport(QuarterReport):
         return latest, latest.previous()
 
     def headline(self) -> present.Headline:
-        """Cards: deals won within three months, leads converted within 90 days, ramp."""
+        """Cards: deals won within three months, leads converted within the org window, ramp."""
         latest, earlier = self.cohorts
         won_now, won_before = self._won_within(latest), self._won_within(earlier)
         leads_now, leads_before = self._leads_within(latest), self._leads_within(earlier)
@@ -113,7 +118,7 @@ class CohortReport(QuarterReport):
                 note=f"created in {latest.label}, n={formatting.count(won_now[1])}",
             ),
             Card.compare(
-                f"Leads converted within {LEAD_WINDOW} days",
+                f"Leads converted within {self.lead_window} days",
                 _rate(leads_now),
                 _rate(leads_before),
                 versus=f"{earlier.label} cohort",
@@ -158,7 +163,7 @@ class CohortReport(QuarterReport):
         if self.leads is None:
             return Text(deals)
         leads = present.rate_change_sentence(
-            f"Lead conversion within {LEAD_WINDOW} days",
+            f"Lead conversion within {self.lead_window} days",
             *self._leads_within(latest),
             *self._leads_within(earlier),
             prev_label=f"the {earlier.label} cohort",
@@ -168,6 +173,7 @@ class CohortReport(QuarterReport):
         )
         return Text(f"{deals} {leads}")
 
+    @keeps_data
     def deal_cohorts(self) -> present.ReportFigure:
         """Cumulative won share by age for each creation month (right-censored)."""
         fig = charts.won_share_heatmap(self.deals, title="Share of deals won, by month created")
@@ -175,8 +181,9 @@ class CohortReport(QuarterReport):
             "Each row is the deals created in one month; each column the months since. A cell "
             "is the share won by then; blank cells are not observed yet (right-censored)."
         )
-        return present.figure(fig, caption=caption, alt=caption)
+        return present.figure(fig, caption=caption, alt=caption, frame=self.deals)
 
+    @keeps_data
     @needs_amounts
     def rep_ramp(self) -> present.Stack:
         """Cumulative bookings per rep by tenure month, for each hire quarter."""
@@ -195,10 +202,10 @@ class CohortReport(QuarterReport):
             f"Reps hired in each of the last {self.hire_quarters} quarters: closed-won amount per "
             "rep, summed from the month they started; leavers stay in their cohort."
         )
-        parts: list[Any] = [present.figure(fig, caption=caption, alt=caption)]
+        parts: list[Any] = [present.figure(fig, caption=caption, alt=caption, frame=ramp)]
         if self.hires is not None:
             parts.append(
-                present.table(
+                self.table(
                     cohort.full_quota_by_hire_quarter(self.hires),
                     {
                         "reps": "count",
@@ -212,12 +219,18 @@ class CohortReport(QuarterReport):
             )
         return present.stack(*parts)
 
+    @keeps_data
     @needs_tables
     def lead_cohorts(self) -> present.Stack:
-        """Share of each month's leads converted within 30, 90 and 180 days."""
-        leads = cohort.lead_cohorts(self.scope.tables, self.scope.quarter, self.scope.team)
+        """Share of each month's leads converted within 30, 90 and 180 days and the org window."""
+        # without leads, _lead_cohorts raises the MissingTableError that says so
+        leads = self._lead_cohorts() if self.leads is None else self.leads
         pooled = leads.groupby("window_days", as_index=False)[["converted", "leads"]].sum()
-        fig = charts.lead_conversion_windows(pooled, title="Leads converted within each window")
+        fig = charts.lead_conversion_windows(
+            pooled,
+            title="Leads converted within each window",
+            small_sample=self.scope.settings.small_sample,
+        )
         caption = (
             "Leads created in the last four quarters, pooled over the months whose window has "
             "fully passed; a window is shown only once every lead of the month had all of it."
@@ -228,8 +241,8 @@ class CohortReport(QuarterReport):
             leads.drop_duplicates("cohort")[["cohort", "leads"]], on="cohort"
         )
         return present.stack(
-            present.figure(fig, caption=caption, alt=caption),
-            present.table(
+            present.figure(fig, caption=caption, alt=caption, frame=pooled),
+            self.table(
                 wide[["cohort", "leads", *[c for c in wide.columns if c.startswith("within")]]],
                 {
                     "leads": "count",
@@ -247,8 +260,7 @@ class CohortReport(QuarterReport):
             notes.append(
                 f"The {latest.label} deal cohort has only {won[1]} deals: read its rates as rough."
             )
-        if self.scope.mixed_currencies:
-            notes.append(mixed_currency_sentence(self.scope.mixed_currencies))
+        notes += self.scope.currency_notes
         notes += missing_tables_note(self.scope.crm.missing, ENABLES)
         notes += [
             "Cohorts are right-censored: an age or window is shown only when the whole cohort "

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from salesops import charts, formatting, present
+from salesops.analyses.data import keeps_data
 from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import (
@@ -24,6 +25,7 @@ from salesops.analyses.sections import (
 from salesops.errors import ParamsError
 from salesops.metrics import MissingTableError, forecast, pipeline
 from salesops.metrics.scope import ALL_TEAMS
+from salesops.metrics.stats import at_least
 from salesops.periods import Quarter
 from salesops.present import Card, Text, escape_markdown
 
@@ -33,7 +35,12 @@ ENABLES = {
     "stage history instead)",
     "quotas": "pipeline coverage of the quota",
 }
+NO_CALLS = (
+    "Forecast accuracy is not shown: the data has neither forecast_submissions (the calls reps "
+    "submitted) nor stage_history (to rebuild calls from); add either to switch it on."
+)
 TOP_REPS = 12
+UNBIASED = 0.02  # a pooled bias under 2 % either way reads as unbiased
 MAX_TEAM_BARS = 12
 
 
@@ -167,7 +174,7 @@ class ForecastAccuracyReport(QuarterReport):
             f"({formatting.percent(now['bias'], signed=True)}).",
         ]
         if now["pipeline_coverage"] is not None and now["required_coverage"] is not None:
-            enough = now["pipeline_coverage"] >= now["required_coverage"]
+            enough = at_least(now["pipeline_coverage"], now["required_coverage"])
             parts.append(
                 f"The quarter opened with {formatting.multiple(now['pipeline_coverage'])} pipeline "
                 f"coverage against the {formatting.multiple(now['required_coverage'])} the win "
@@ -175,6 +182,7 @@ class ForecastAccuracyReport(QuarterReport):
             )
         return Text(" ".join(parts))
 
+    @keeps_data
     @needs_tables
     @needs_amounts
     def accuracy_by_week(self) -> present.Stack:
@@ -199,58 +207,70 @@ class ForecastAccuracyReport(QuarterReport):
         ]
         formats = {c: "money" for c in ("commit", "best_case", "actual") if c in wide.columns}
         return present.stack(
-            present.figure(fig, caption=caption, alt=caption),
-            present.table(
-                wide[columns].assign(week_end=wide["week_end"].astype(str)),
-                {**formats, "week": "count", "commit_accuracy": "percent"},
+            present.figure(fig, caption=caption, alt=caption, frame=weeks),
+            self.table(
+                wide[columns],
+                {**formats, "week": "count", "week_end": "date", "commit_accuracy": "percent"},
                 labels={"week_end": "Week ends before", "best_case": "Best case"},
             ),
         )
 
+    @keeps_data
     @needs_tables
     @needs_amounts
     def reps_by_bias(self) -> present.Stack:
-        """Reps ranked by signed bias over the last four quarters (most over-called first)."""
-        ranked = forecast.reps_by_bias(self.errors)
-        shown = (
-            ranked
-            if len(ranked) <= TOP_REPS * 2
-            else pd.concat([ranked.head(TOP_REPS), ranked.tail(TOP_REPS)])
-        )
+        """Reps ranked by signed bias over the last four quarters (most over-called first); reps
+        on fewer won deals than the small-sample rule are flagged and ranked after the others."""
+        small = self.scope.settings.small_sample
+        ranked = forecast.reps_by_bias(self.errors, small_sample=small)
+        steady = ranked[~ranked["small_sample"]]
+        left_out = f" The {len(ranked) - len(steady)} small samples are left out."
+        if len(ranked) <= TOP_REPS * 2:
+            shown, note = ranked, ""
+        elif len(steady) <= TOP_REPS * 2:
+            shown, note = steady, left_out
+        else:
+            shown = pd.concat([steady.head(TOP_REPS), steady.tail(TOP_REPS)])
+            note = (
+                f" The {TOP_REPS} most over- and under-calling of the others are shown.{left_out}"
+            )
         fig = charts.rep_bias(
             shown.rename(columns={"rep_name": "rep"}),
             title=f"Forecast bias by rep at week {self.at_week}",
         )
         caption = (
             f"Sum of (call - actual) / sum of actual per rep over the last four quarters, at week "
-            f"{self.at_week}: above zero over-calls, below zero sandbags."
-            + (
-                f" The {TOP_REPS} most over- and under-calling reps are shown."
-                if len(ranked) > TOP_REPS * 2
-                else ""
-            )
+            f"{self.at_week}: above zero over-calls, below zero sandbags. Reps with fewer than "
+            f"{small} won deals are small samples: hatched and ranked after the others.{note}"
         )
         return present.stack(
-            present.figure(fig, caption=caption, alt=caption),
-            present.table(
-                shown[["rep_name", "quarters", "forecast", "actual", "bias", "wape"]],
+            present.figure(fig, caption=caption, alt=caption, frame=shown),
+            self.table(
+                shown[["rep_name", "quarters", "won_deals", "forecast", "actual", "bias", "wape"]],
                 {
                     "quarters": "count",
+                    "won_deals": "count",
                     "forecast": "money",
                     "actual": "money",
                     "bias": "percent",
                     "wape": "percent",
                 },
-                labels={"rep_name": "Rep", "forecast": "Called", "wape": "WAPE"},
+                labels={
+                    "rep_name": "Rep",
+                    "won_deals": "Won deals",
+                    "forecast": "Called",
+                    "wape": "WAPE",
+                },
             ),
         )
 
+    @keeps_data
     @needs_tables
     @needs_amounts
     def by_quarter(self) -> present.Table:
         """WAPE and bias per quarter for the last four quarters."""
         table = forecast.forecast_error_by_quarter(self.errors)
-        return present.table(
+        return self.table(
             table,
             {
                 "rep_quarters": "count",
@@ -270,6 +290,7 @@ class ForecastAccuracyReport(QuarterReport):
             },
         )
 
+    @keeps_data
     @needs_tables
     @needs_amounts
     def coverage(self) -> present.Stack | Text:
@@ -305,13 +326,15 @@ class ForecastAccuracyReport(QuarterReport):
             )
         )
         return present.stack(
-            present.figure(fig, caption=caption, alt=caption),
-            present.table(
-                frame.rename(columns={"group": "team"}).assign(
-                    coverage=frame["coverage"].map(formatting.multiple),
-                    required=frame["required"].map(formatting.multiple),
-                ),
-                {"pipeline": "money", "quota": "money"},
+            present.figure(fig, caption=caption, alt=caption, frame=frame),
+            self.table(
+                frame.rename(columns={"group": "team"}),
+                {
+                    "pipeline": "money",
+                    "quota": "money",
+                    "coverage": "multiple",
+                    "required": "multiple",
+                },
             ),
         )
 
@@ -325,13 +348,16 @@ class ForecastAccuracyReport(QuarterReport):
                 "history (closed won to date plus open deals in the commit category due this "
                 "quarter), not what reps actually called."
             )
-        if (now["rep_quarters"] or 0) < self.scope.settings.small_sample:
+        missing = self.scope.crm.missing
+        if now["basis"] is None:  # no calls at all: one sentence instead of rough WAPE and bias
+            notes.append(NO_CALLS)
+            missing = [table for table in missing if table != "forecast_submissions"]
+        elif (now["rep_quarters"] or 0) < self.scope.settings.small_sample:
             notes.append(
                 f"Only {now['rep_quarters'] or 0} rep-quarters of calls: WAPE and bias are rough."
             )
-        if self.scope.mixed_currencies:
-            notes.append(mixed_currency_sentence(self.scope.mixed_currencies))
-        notes += missing_tables_note(self.scope.crm.missing, ENABLES)
+        notes += self.scope.currency_notes
+        notes += missing_tables_note(missing, ENABLES)
         rollup = (
             "cumulative (a commit call includes closed won; best case includes commit)"
             if self.options.rollup == "cumulative"
@@ -350,9 +376,11 @@ class ForecastAccuracyReport(QuarterReport):
 
 
 def _bias_words(bias: float | None) -> str:
+    """Bias in words: under UNBIASED either way is unbiased; UNBIASED itself (give or take float
+    drift) already leans."""
     if bias is None:
         return "bias is not defined"
-    if abs(bias) < 0.02:
+    if not at_least(abs(bias), UNBIASED):
         return "calls were unbiased"
     return "calls ran high (over-calling)" if bias > 0 else "calls ran low (sandbagging)"
 

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from salesops import charts, formatting, present
+from salesops.analyses.data import keeps_data
 from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import (
@@ -23,10 +24,16 @@ from salesops.analyses.sections import (
 )
 from salesops.errors import ParamsError
 from salesops.metrics import MissingTableError, funnel
+from salesops.metrics.scope import lost_amounts_missing
 from salesops.periods import Quarter
 from salesops.present import Card, Text, escape_markdown
 
 ANALYSIS = "funnel"
+FIELDS = {"source": "lead source", "segment": "segment"}  # optional deal fields to break down by
+BLANK_AMOUNT_GROUPS = (
+    " Win rate by amount is left blank where most lost deals have no amount: it would read close "
+    "to 100 %."
+)
 ENABLES = {
     "stage_history": "stage-by-stage conversion and time in stage (reach uses current stages)",
     "leads": "lead conversion",
@@ -37,7 +44,7 @@ ENABLES = {
 class FunnelOptions:
     """The funnel's own parameters, named in the caveats."""
 
-    lead_window_days: int = 90
+    lead_window_days: int = funnel.LEAD_WINDOW_DAYS
     qualified_stage: str | None = None
     lost_deals: funnel.LostDeals = "exclude"
 
@@ -165,6 +172,7 @@ class FunnelReport(QuarterReport):
             amount = mixed_currency_sentence(self.scope.mixed_currencies)
         return Text(f"{win} {amount}")
 
+    @keeps_data
     @needs_tables
     def stage_conversion(self) -> present.Stack:
         """Stage reach of the deals created this quarter, as a chart and a table."""
@@ -178,8 +186,8 @@ class FunnelReport(QuarterReport):
         )
         shown = reach.assign(skipped=reach["skipped"].astype(int))
         return present.stack(
-            present.figure(fig, caption=caption, alt=_reach_alt(reach)),
-            present.table(
+            present.figure(fig, caption=caption, alt=_reach_alt(reach), frame=reach),
+            self.table(
                 shown[
                     [
                         "stage",
@@ -205,17 +213,19 @@ class FunnelReport(QuarterReport):
             ),
         )
 
+    @keeps_data
     @needs_tables
     def time_in_stage(self) -> present.Table:
         """Median and mean days spent in each stage, for stage visits that ended this quarter."""
         stages = funnel.time_in_stage(self.scope.tables, self.scope.quarter, self.scope.team)
-        return present.table(
+        return self.table(
             stages[["stage", "visits", "median_days", "mean_days"]],
             {"visits": "count", "median_days": "days", "mean_days": "days"},
             labels={"median_days": "Median", "mean_days": "Mean"},
             caption="Days in stage (visits that ended this quarter)",
         )
 
+    @keeps_data
     def time_to_close(self) -> present.ReportFigure:
         """The Kaplan-Meier time-to-win curve over the last four quarters' deals."""
         cycle = self.cycle
@@ -228,10 +238,12 @@ class FunnelReport(QuarterReport):
             f"(Kaplan-Meier). Median time to win: {formatting.days(cycle.median_days)}; the plain "
             f"median of won deals alone, {formatting.days(cycle.median_won_days)}, is biased short."
         )
-        return present.figure(fig, caption=caption, alt=caption)
+        return present.figure(fig, caption=caption, alt=caption, frame=cycle.curve)
 
-    def breakdown(self, by: str | None = None) -> present.Stack:
-        """Win rate by team (all teams), by rep (one team), or by ``source``/``segment``."""
+    @keeps_data
+    def breakdown(self, by: str | None = None) -> present.Stack | Text:
+        """Win rate by team (all teams), by rep (one team), or by ``source``/``segment``; a
+        sentence instead of a lone "unknown" bar when no closed deal has the field."""
         by = by or self.scope.breakdown
         rates = funnel.win_rate_by(
             self.scope.tables,
@@ -240,6 +252,11 @@ class FunnelReport(QuarterReport):
             by,  # type: ignore[arg-type]
             small_sample=self.scope.settings.small_sample,
         )
+        if by in FIELDS and len(rates) and (rates[by] == funnel.UNKNOWN).all():
+            return Text(
+                f"The data has no {FIELDS[by]} for the deals closed in "
+                f"{self.scope.quarter.label}, so there is no win rate by {by}."
+            )
         if self.scope.mixed_currencies:
             rates = rates.assign(won_amount=float("nan"), amount_rate=float("nan"))
         group = "rep_name" if by == "rep" else by
@@ -250,14 +267,16 @@ class FunnelReport(QuarterReport):
             title=f"Win rate by {by}",
             small_sample=self.scope.settings.small_sample,
         )
+        withheld = lost_amounts_missing(rates["lost_without_amount"], rates["lost"]).any()
         caption = (
             f"Deals closed in {self.scope.quarter.label} by {by}; groups with fewer than "
             f"{self.scope.settings.small_sample} closed deals are marked as small samples."
             f"{left_out}"
+            + (BLANK_AMOUNT_GROUPS if withheld and not self.scope.mixed_currencies else "")
         )
         return present.stack(
-            present.figure(fig, caption=caption, alt=caption),
-            present.table(
+            present.figure(fig, caption=caption, alt=caption, frame=drawn),
+            self.table(
                 shown[[by, "closed", "won", "win_rate", "won_amount", "amount_rate"]],
                 {
                     "closed": "count",
@@ -287,8 +306,22 @@ class FunnelReport(QuarterReport):
             )
         if not self.scope.has_previous:
             notes.append("The data starts this quarter, so there is no change to show.")
-        if self.scope.mixed_currencies:
-            notes.append(mixed_currency_sentence(self.scope.mixed_currencies))
+        if now["open_unknown_stage_deals"]:
+            notes.append(
+                f"{formatting.count(now['open_unknown_stage_deals'])} of the "
+                f"{formatting.count(now['open_qualified_deals'])} open deals in sales velocity "
+                "were open at the quarter's end and have closed since, with no stage history for "
+                "that day: their stage then is unknown, so they count as open and at or past "
+                f"{escape_markdown(qualified)}."
+            )
+        if now["win_rate_amount"] is None and now["lost_without_amount"]:
+            notes.append(
+                f"Win rate by amount is not shown: {formatting.count(now['lost_without_amount'])} "
+                f"of the {formatting.count(now['lost_deals'])} deals lost in "
+                f"{self.scope.quarter.label} have no amount (many CRMs blank a lost deal's "
+                "amount), so won amount / closed amount would read close to 100 %."
+            )
+        notes += self.scope.currency_notes
         notes += missing_tables_note(self.scope.crm.missing, ENABLES)
         notes += [
             "Win rate = won / (won + lost) among deals closed in the quarter (by close date); "
@@ -317,16 +350,22 @@ def open_report(
     source: str = "",
     preset: str = "",
     *,
-    lead_window_days: int = 90,
+    lead_window_days: int = -1,
     qualified_stage: str = "",
     lost_deals: str = "exclude",
 ) -> FunnelReport:
-    """The funnel report for a notebook's parameters (empty strings mean the defaults)."""
+    """The funnel report for a notebook's parameters (empty strings mean the defaults;
+    ``lead_window_days`` < 0: the org's lead_conversion_window_days)."""
     if lost_deals not in ("exclude", "censor"):
         raise ParamsError(f"lost_deals must be 'exclude' or 'censor', not {lost_deals!r}")
+    if lead_window_days == 0:
+        raise ParamsError("lead_window_days must be 1 or more (or -1 for the org default)")
+    scope = open_scope(quarter, team, source, preset)
     options = FunnelOptions(
-        lead_window_days=lead_window_days,
+        lead_window_days=scope.settings.lead_conversion_window_days
+        if lead_window_days < 0
+        else lead_window_days,
         qualified_stage=qualified_stage or None,
         lost_deals=lost_deals,  # type: ignore[arg-type]
     )
-    return FunnelReport(open_scope(quarter, team, source, preset), options)
+    return FunnelReport(scope, options)

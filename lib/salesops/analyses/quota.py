@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from salesops import charts, formatting, present
+from salesops.analyses.data import keeps_data
 from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import (
@@ -145,6 +146,7 @@ class QuotaReport(QuarterReport):
         )
         return Text(f"{team} {share}{ramped}")
 
+    @keeps_data
     @needs_tables
     @needs_amounts
     def distribution(self) -> present.Stack:
@@ -157,12 +159,11 @@ class QuotaReport(QuarterReport):
         )
         bands = quota.attainment_distribution(self.reps)
         return present.stack(
-            present.figure(fig, caption=caption, alt=caption),
-            present.table(
-                bands, {"reps": "count", "share": "percent"}, labels={"band": "Attainment"}
-            ),
+            present.figure(fig, caption=caption, alt=caption, frame=reps),
+            self.table(bands, {"reps": "count", "share": "percent"}, labels={"band": "Attainment"}),
         )
 
+    @keeps_data
     @needs_tables
     @needs_amounts
     def breakdown(self) -> present.Stack:
@@ -185,7 +186,7 @@ class QuotaReport(QuarterReport):
                 drawn.rename(columns={"team": "rep"}), title="Attainment by team"
             )
             caption = f"Bookings / quota per team in the quarter; the line marks 100 %.{left_out}"
-            table = present.table(
+            table = self.table(
                 teams[["team", "reps", "at_quota", "quota", "bookings", "attainment"]],
                 {
                     "reps": "count",
@@ -204,7 +205,7 @@ class QuotaReport(QuarterReport):
                 "Bookings / quota per rep; ramping reps are marked; the line marks 100 %."
                 f"{left_out}"
             )
-            table = present.table(
+            table = self.table(
                 shown[["rep", "tenure_months", "quota", "bookings", "attainment", "gap"]],
                 {
                     "tenure_months": "count",
@@ -215,22 +216,24 @@ class QuotaReport(QuarterReport):
                 },
                 labels={"tenure_months": "Tenure (months)", "gap": "Gap to quota"},
             )
-        return present.stack(present.figure(fig, caption=caption, alt=caption), table)
+        return present.stack(present.figure(fig, caption=caption, alt=caption, frame=drawn), table)
 
+    @keeps_data
     @needs_tables
     @needs_amounts
     def tenure(self) -> present.Stack:
         """Attainment against tenure: do reps ramp the way quotas assume?"""
+        reps = self.with_quota
         fig = charts.attainment_vs_tenure(
-            self.with_quota, title="Attainment by tenure", ramp_months=self.ramp_months
+            reps, title="Attainment by tenure", ramp_months=self.ramp_months
         )
         caption = (
             f"Each dot is a rep with a quota; reps with under {self.ramp_months} months of tenure "
             "are ramping."
         )
         return present.stack(
-            present.figure(fig, caption=caption, alt=caption),
-            present.table(
+            present.figure(fig, caption=caption, alt=caption, frame=reps),
+            self.table(
                 quota.attainment_by_tenure(self.reps),
                 {"reps": "count", "median_attainment": "percent", "at_quota_share": "percent"},
             ),
@@ -248,12 +251,12 @@ class QuotaReport(QuarterReport):
             f"({formatting.money(top.top_bookings, currency)}).",
         ]
         gap = now["gap_total"]
-        if gap is not None:
-            lines.append(
-                f"The gap to quota is {formatting.money(gap, currency)}."
-                if gap > 0
-                else f"Quota was exceeded by {formatting.money(-gap, currency)}."
-            )
+        if gap is not None and gap > 0:
+            lines.append(f"The gap to quota is {formatting.money(gap, currency)}.")
+        elif gap == 0:
+            lines.append("Bookings met the quota exactly.")
+        elif gap is not None:
+            lines.append(f"Quota was exceeded by {formatting.money(-gap, currency)}.")
         if now["next_quarter_coverage"] is not None:
             lines.append(
                 f"Open pipeline due next quarter "
@@ -284,8 +287,7 @@ class QuotaReport(QuarterReport):
                 f"Only {now['reps_with_quota']} reps have a quota: the share at quota moves a lot "
                 "with one rep."
             )
-        if self.scope.mixed_currencies:
-            notes.append(mixed_currency_sentence(self.scope.mixed_currencies))
+        notes += self.scope.currency_notes
         notes += missing_tables_note(self.scope.crm.missing, ENABLES)
         notes += [
             "Attainment = closed-won amount in the quarter (by close date) / quota; team "

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
+import pandas as pd
+
+from salesops.analyses.data import ReportData
 from salesops.analyses.scope import Scope
 from salesops.periods import Quarter
+from salesops.present.tables import ColumnFormat, Table, table
 
 
 class QuarterReport(ABC):
-    """One analysis for one scope; figures are computed once and shared by the sections."""
+    """One analysis for one scope; figures are computed once and shared by the sections.
+
+    ``data`` holds the raw frame behind every table and chart shown so far (``ReportData``);
+    ``scope.team_tables`` the source's Ibis tables narrowed to the team, for queries of one's own.
+    """
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
+        self.data = ReportData()
+
+    def table(self, df: pd.DataFrame, formats: Mapping[str, ColumnFormat], **options: Any) -> Table:
+        """``present.table`` with amounts in the report's currency."""
+        return table(df, formats, currency=self.scope.settings.currency, **options)
 
     @abstractmethod
     def figures(self, quarter: Quarter) -> dict[str, Any]:

@@ -5,17 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+import ibis
+
+from salesops.analyses.sections import mixed_currency_sentence
 from salesops.config import OrgSettings, load_org_settings
 from salesops.data.sources import Crm, open_crm
 from salesops.errors import ParamsError
+from salesops.formatting import currency_sign
 from salesops.metrics import Tables
-from salesops.metrics.scope import ALL_TEAMS
+from salesops.metrics.scope import ALL_TEAMS, scoped_by_rep, scoped_opportunities, scoped_reps
 from salesops.periods import Quarter
+from salesops.present import escape_markdown
 
 
 @dataclass(frozen=True)
 class Scope:
-    """One report's subject: ``team`` is a team name or ``"all"``."""
+    """One report's subject: ``team`` is a team name or ``"all"``; ``settings.currency`` is the
+    currency amounts are reported in (``Crm.reporting_currency``)."""
 
     crm: Crm
     quarter: Quarter
@@ -46,12 +52,60 @@ class Scope:
     @property
     def mixed_currencies(self) -> list[str]:
         """Currencies whose deal amounts no rate converted: amount figures would add them up."""
-        return list(self.crm.mapping.unconverted_currencies) if self.crm.mapping else []
+        return self.crm.unconverted_currencies
+
+    @property
+    def currency_notes(self) -> list[str]:
+        """The caveat on amounts: withheld when mixed, or in a currency that is not the org's."""
+        if self.mixed_currencies:
+            return [mixed_currency_sentence(self.mixed_currencies)]
+        shown, org = self.settings.currency, self.crm.org_currency
+        if shown == org:
+            return []
+        sign = currency_sign(shown)
+        named = escape_markdown(shown + (f" ({sign})" if sign != shown else ""))
+        return [
+            f"Amounts are shown in {named}, the currency of every deal in the data: the org "
+            f"currency is {escape_markdown(org)} and no rate converts them (add fx\\_rates to "
+            f"report in {escape_markdown(org)})."
+        ]
+
+    @cached_property
+    def team_tables(self) -> dict[str, ibis.Table]:
+        """The source's tables narrowed to the team, as Ibis expressions for queries of one's own.
+
+        ``reps`` of the team; ``opportunities`` of those reps, with the rep's ``team`` and
+        ``rep_name`` (as every metric sees them); ``stage_history`` of those deals; ``leads``,
+        ``quotas`` and ``forecast_submissions`` of those reps; ``stages`` and ``fx_rates`` as
+        they are. Every quarter is kept: whether a deal belongs to one by its creation, its close
+        or being open at its end is the query's to say (``salesops.metrics.scope.within``).
+        """
+        return team_tables(self.tables, self.team)
+
+    @property
+    def deals(self) -> ibis.Table:
+        """``team_tables["opportunities"]``: the team's deals of every quarter."""
+        return self.team_tables["opportunities"]
 
     @cached_property
     def has_previous(self) -> bool:
         """Whether the data covers the quarter before this one."""
         return self.previous >= self.crm.first_quarter(self.settings.fiscal_year_start_month)
+
+
+def team_tables(tables: Tables, team: str) -> dict[str, ibis.Table]:
+    """Each table ``tables`` has, narrowed to ``team`` as ``Scope.team_tables`` says."""
+    deals = scoped_opportunities(tables, team)
+    narrowed = {"reps": scoped_reps(tables, team), "opportunities": deals}
+    for name, table in tables.items():
+        if table is None or name in narrowed:
+            continue
+        if name == "stage_history" and team != ALL_TEAMS:
+            table = table.semi_join(deals, "opportunity_id")
+        elif "rep_id" in table.columns:
+            table = scoped_by_rep(table, tables, team)
+        narrowed[name] = table
+    return narrowed
 
 
 def open_scope(quarter: str, team: str = ALL_TEAMS, source: str = "", preset: str = "") -> Scope:
@@ -68,4 +122,5 @@ def open_scope(quarter: str, team: str = ALL_TEAMS, source: str = "", preset: st
             raise ParamsError(
                 f"team {team!r} is not in the data; teams are: {', '.join(teams)} (or 'all')"
             )
-    return Scope(crm=crm, quarter=parsed, team=team, settings=settings)
+    reported = settings.model_copy(update={"currency": crm.reporting_currency})
+    return Scope(crm=crm, quarter=parsed, team=team, settings=reported)

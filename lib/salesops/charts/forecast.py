@@ -28,6 +28,7 @@ from salesops.charts.theme import (
     safe_label,
     themed,
 )
+from salesops.metrics.stats import at_least
 
 CATEGORY_NAMES = {"commit": "Commit", "best_case": "Best case", "pipeline": "Pipeline"}
 BAND = (0.85, 1.15)  # forecast within 15 % of the actual counts as accurate
@@ -75,18 +76,30 @@ def rep_bias(reps: pd.DataFrame, title: str = "Forecast bias by rep") -> Figure:
 
     ``reps``: one row per rep; columns ``rep`` (name) and ``bias`` (sum(F - A) / sum A, a
     fraction; positive means the rep called more than closed). Reps without a bias go last.
+    Optional ``small_sample`` (bool): those reps are hatched, labelled "small sample" and drawn
+    after the others, whatever their bias.
     """
     require_columns(reps, ("rep", "bias"), "rep_bias")
     if reps.empty:
         return no_data(title)
-    reps = reps.sort_values("bias", ascending=False, na_position="last")
+    small = reps["small_sample"].astype(bool) if "small_sample" in reps else False
+    reps = reps.assign(small_sample=small).sort_values(
+        ["small_sample", "bias"], ascending=[True, False], na_position="last"
+    )
     bias = reps["bias"].astype(float).to_numpy()
 
     fig, ax = new_figure(height=bars_height(len(reps)))
     positions = np.arange(len(reps))
     colors = [ORANGE if b > 0 else BLUE for b in np.nan_to_num(bias)]
     bars = ax.barh(positions, np.nan_to_num(bias), color=colors, height=0.65)
-    ax.bar_label(bars, labels=[formatting.percent(b, signed=True) for b in bias], padding=4)
+    labels = []
+    for bar, value, is_small, color in zip(bars, bias, reps["small_sample"], colors, strict=True):
+        if is_small:
+            hatch_bar(bar, color)
+        labels.append(
+            formatting.percent(value, signed=True) + (" (small sample)" if is_small else "")
+        )
+    ax.bar_label(bars, labels=labels, padding=4)
     ax.axvline(0, color=INK, linewidth=0.8, gid="zero")
     ax.set_yticks(positions, [safe_label(r, 28) for r in reps["rep"]])
     ax.invert_yaxis()
@@ -126,8 +139,9 @@ def pipeline_coverage(coverage: pd.DataFrame, title: str = "Pipeline coverage") 
     for position, bar, h, n in zip(positions, bars, have, need, strict=True):
         verdict = ""
         if np.isfinite(h) and np.isfinite(n):
-            verdict = ", covered" if h >= n else ", short"
-            if h < n:
+            covered = at_least(h, n)
+            verdict = ", covered" if covered else ", short"
+            if not covered:
                 hatch_bar(bar, BLUE)
         label = f"{formatting.multiple(h)} (needs {formatting.multiple(n)}{verdict})"
         end = max(np.nan_to_num([h, n], nan=0, posinf=0))  # right of both the bar and the mark

@@ -23,6 +23,7 @@ from salesops.charts.theme import (
     safe_label,
     themed,
 )
+from salesops.metrics.stats import median_survival
 
 
 @themed
@@ -59,12 +60,6 @@ def stage_funnel(stages: pd.DataFrame, title: str = "How far deals get") -> Figu
     return fig
 
 
-def _median_day(days: np.ndarray, survival: np.ndarray) -> float | None:
-    """Kaplan-Meier median: the first day the share still open is 0.5 or less."""
-    below = np.flatnonzero(survival <= 0.5)
-    return float(days[below[0]]) if below.size else None
-
-
 @themed
 def time_to_close(
     curve: pd.DataFrame, title: str = "Time to close", outcome: str = "closed"
@@ -88,7 +83,7 @@ def time_to_close(
         part = part.sort_values("time")
         days = np.r_[0.0, part["time"].to_numpy(float)]
         survival = np.r_[1.0, part["survival"].to_numpy(float)]
-        median = _median_day(days, survival)
+        median = median_survival(part)
         median_text = (
             f"median {formatting.days(median)}" if median is not None else "median not reached"
         )

@@ -25,6 +25,7 @@ from salesops.charts.theme import (
     safe_label,
     themed,
 )
+from salesops.metrics.stats import DRIFT, at_least
 
 BIN = 0.1  # histogram bins of 10 % of quota
 CAP = 2.0  # attainment above 200 % is counted in the last bin
@@ -32,7 +33,7 @@ BELOW = "#A6C8E0"  # lighter blue for reps below quota; labels and the 100 % lin
 
 
 def _at_quota_note(attainment: pd.Series) -> str:
-    at_quota = int((attainment >= 1.0).sum())
+    at_quota = int(at_least(attainment, 1.0).sum())
     share = formatting.percent(at_quota / len(attainment))
     return f"{at_quota} of {len(attainment)} reps at or above quota ({share})"
 
@@ -52,7 +53,9 @@ def attainment_distribution(
         return no_data(title)
     top = min(max(math.ceil(attainment.max() / BIN) * BIN, 1.2), CAP)
     edges = np.arange(0, top + BIN / 2, BIN)
-    counts, _ = np.histogram(attainment.clip(0, top - BIN / 2), bins=edges)
+    # bin k holds [k, k + 1) x BIN; an attainment short of an edge by float drift alone is on it
+    bins = np.floor(attainment.clip(0, top - BIN / 2) / BIN * (1 + DRIFT)).astype(int)
+    counts = np.bincount(bins, minlength=len(edges) - 1)
 
     fig, ax = new_figure()
     colors = [BLUE if left >= 1.0 - 1e-9 else BELOW for left in edges[:-1]]
@@ -128,7 +131,7 @@ def rep_attainment(reps: pd.DataFrame, title: str = "Attainment by rep") -> Figu
 
     fig, ax = new_figure(height=bars_height(len(reps)))
     positions = np.arange(len(reps))
-    colors = [BLUE if a >= 1.0 else BELOW for a in np.nan_to_num(attainment)]
+    colors = [BLUE if at_least(a, 1.0) else BELOW for a in np.nan_to_num(attainment)]
     bars = ax.barh(positions, np.nan_to_num(attainment), color=colors, height=0.65)
     labels = [formatting.percent(a) for a in attainment]
     if ramping is not None:

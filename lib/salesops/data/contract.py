@@ -1,4 +1,4 @@
-"""The data contract of DESIGN section 2: the canonical tables, their columns and their rules.
+"""The data contract of docs/contract.md: the canonical tables, their columns and their rules.
 
 Each table becomes a ``pandera.ibis`` DataFrameSchema (dtype, nullability, uniqueness, range and
 membership checks), so one place defines a column. ``check`` compiles those schemas into Ibis
@@ -16,13 +16,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
 
 import ibis
 import ibis.expr.datatypes as dt
 from ibis import _
 
 from salesops.errors import ContractProblem
+from salesops.periods import MIN_YEAR
 
 if TYPE_CHECKING:
     import pandera.ibis as pa
@@ -30,6 +32,27 @@ if TYPE_CHECKING:
 
 MAX_EXAMPLES = 5
 FORECAST_CATEGORIES = ("commit", "best_case", "pipeline")
+DOCS = "docs/contract.md"  # generated from this module by ``python -m salesops.data.contract_doc``
+
+# Bounds that keep every figure printable: larger amounts are typing slips (or infinity), and a
+# report that sums them would print a number of hundreds of digits.
+MAX_AMOUNT = 1e15
+MAX_RATE = 1e6  # one unit of any currency is worth less than a million of any other
+# Dates: none before the first quarter a report can name; events (what happened) at most a week
+# ahead of today, for clocks and time zones; plans (expected close dates, quota quarters, hire
+# and leaving dates) at most five years ahead.
+DATE_FLOOR = date(MIN_YEAR, 1, 1)
+EVENT_GRACE_DAYS = 7
+PLAN_HORIZON_YEARS = 5
+Dated = Literal["event", "plan"]
+_FUTURE = {
+    "event": f"must be at most {EVENT_GRACE_DAYS} days after today",
+    "plan": f"must be at most {PLAN_HORIZON_YEARS} years after today",
+}
+FLOOR_RULE = f"must be on or after {DATE_FLOOR.isoformat()}"
+CONTROL_RULE = "must hold no control character (NUL, tab, line break, ...)"
+# C0 control characters and DEL, as a regular expression every backend reads (no NUL in the SQL)
+_CONTROL = r"[\x00-\x1f\x7f]"
 
 STRING = dt.String()
 TIMESTAMP = dt.Timestamp()  # naive, meaning UTC
@@ -41,17 +64,20 @@ INTEGER = dt.Int64()
 
 # a value check: the name of a pandera ``Check`` constructor and its arguments
 CheckSpec = tuple[str, tuple[Any, ...]]
-_NON_NEGATIVE: CheckSpec = ("ge", (0,))
+_AMOUNT: tuple[CheckSpec, ...] = (("ge", (0,)), ("le", (MAX_AMOUNT,)))
 
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """A contract column: its Ibis type, whether it may be null or repeat, its value checks."""
+    """A contract column: its Ibis type, whether it may be null or repeat, its value checks,
+    what it holds, and for a date whether it records an event or a plan (see ``DATE_FLOOR``)."""
 
     dtype: dt.DataType
+    description: str
     nullable: bool = False
     unique: bool = False
     checks: tuple[CheckSpec, ...] = ()
+    dated: Dated | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,7 @@ class TableSpec:
     """
 
     name: str
+    description: str
     fields: dict[str, ColumnSpec]
     required: bool
     id: str | None
@@ -94,6 +121,7 @@ class TableSpec:
 
 def _table(
     name: str,
+    description: str,
     columns: dict[str, ColumnSpec],
     *,
     required: bool,
@@ -103,68 +131,110 @@ def _table(
     enables: str = "",
 ) -> TableSpec:
     return TableSpec(
-        name, columns, required, id, label or id or next(iter(columns)), unique, enables
+        name,
+        description,
+        columns,
+        required,
+        id,
+        label or id or next(iter(columns)),
+        unique,
+        enables,
     )
 
 
 _TABLE_LIST = [
     _table(
         "reps",
+        "The sales reps: one row per rep, with their team and when they joined and left.",
         {
-            "rep_id": ColumnSpec(STRING, unique=True),
-            "rep_name": ColumnSpec(STRING),
-            "team": ColumnSpec(STRING),
-            "manager": ColumnSpec(STRING, nullable=True),
-            "region": ColumnSpec(STRING, nullable=True),
-            "role": ColumnSpec(STRING),
-            "hire_date": ColumnSpec(DATE),
-            "end_date": ColumnSpec(DATE, nullable=True),
+            "rep_id": ColumnSpec(
+                STRING, "The rep's id; deals, leads and quotas name it.", unique=True
+            ),
+            "rep_name": ColumnSpec(STRING, "The name reports show."),
+            "team": ColumnSpec(STRING, "The team the rep sells in: reports are made per team."),
+            "manager": ColumnSpec(STRING, "The rep's manager.", nullable=True),
+            "region": ColumnSpec(STRING, "The rep's region.", nullable=True),
+            "role": ColumnSpec(STRING, "The rep's role (AE, SDR, ...)."),
+            "hire_date": ColumnSpec(
+                DATE, "The day the rep started: tenure and ramp count from it.", dated="plan"
+            ),
+            "end_date": ColumnSpec(
+                DATE, "The day the rep left; empty while they stay.", nullable=True, dated="plan"
+            ),
         },
         required=True,
         id="rep_id",
     ),
     _table(
         "opportunities",
+        "The deals: one row per opportunity, with its owner, dates, stage, outcome and amount.",
         {
-            "opportunity_id": ColumnSpec(STRING, unique=True),
-            "rep_id": ColumnSpec(STRING),
-            "account_id": ColumnSpec(STRING, nullable=True),
-            "created_at": ColumnSpec(TIMESTAMP),
-            "close_date": ColumnSpec(DATE),
-            "stage": ColumnSpec(STRING),
-            "is_closed": ColumnSpec(BOOLEAN),
-            "is_won": ColumnSpec(BOOLEAN),
-            "amount": ColumnSpec(FLOAT, checks=(_NON_NEGATIVE,)),
-            "currency": ColumnSpec(STRING),
-            "forecast_category": ColumnSpec(STRING, nullable=True),
-            "source": ColumnSpec(STRING, nullable=True),
-            "segment": ColumnSpec(STRING, nullable=True),
-            "product": ColumnSpec(STRING, nullable=True),
+            "opportunity_id": ColumnSpec(STRING, "The deal's id.", unique=True),
+            "rep_id": ColumnSpec(STRING, "The deal's owner, a reps.rep_id."),
+            "account_id": ColumnSpec(STRING, "The customer's account.", nullable=True),
+            "created_at": ColumnSpec(TIMESTAMP, "When the deal was created.", dated="event"),
+            "close_date": ColumnSpec(
+                DATE,
+                "The day a closed deal closed; an open deal's expected close date (required "
+                "on open deals too: pipeline and coverage are counted by it).",
+                dated="plan",
+            ),
+            "stage": ColumnSpec(STRING, "The deal's current stage, a stages.stage."),
+            "is_closed": ColumnSpec(BOOLEAN, "Whether the deal is closed, won or lost."),
+            "is_won": ColumnSpec(BOOLEAN, "Whether the deal is won (a won deal is closed)."),
+            "amount": ColumnSpec(FLOAT, "The deal's amount, in its currency.", checks=_AMOUNT),
+            "currency": ColumnSpec(
+                STRING, "The ISO 4217 code of the amount's currency (USD, EUR, ...)."
+            ),
+            "forecast_category": ColumnSpec(
+                STRING, "The rep's forecast category for the deal (commit, ...).", nullable=True
+            ),
+            "source": ColumnSpec(STRING, "Where the deal came from (inbound, ...).", nullable=True),
+            "segment": ColumnSpec(STRING, "The customer segment (SMB, ...).", nullable=True),
+            "product": ColumnSpec(STRING, "The product sold.", nullable=True),
         },
         required=True,
         id="opportunity_id",
     ),
     _table(
         "stages",
+        "The pipeline's stages in funnel order, with their closed and won flags.",
         {
-            "stage": ColumnSpec(STRING, unique=True),
-            "sort_order": ColumnSpec(INTEGER, unique=True),
-            "is_closed": ColumnSpec(BOOLEAN),
-            "is_won": ColumnSpec(BOOLEAN),
-            "probability": ColumnSpec(FLOAT, nullable=True, checks=(("in_range", (0, 1)),)),
+            "stage": ColumnSpec(
+                STRING, "The stage's name, as deals and history give it.", unique=True
+            ),
+            "sort_order": ColumnSpec(INTEGER, "The stage's place in the funnel.", unique=True),
+            "is_closed": ColumnSpec(BOOLEAN, "Whether a deal in this stage is closed."),
+            "is_won": ColumnSpec(BOOLEAN, "Whether a deal in this stage is won."),
+            "probability": ColumnSpec(
+                FLOAT,
+                "The stage's win probability, 0 to 1.",
+                nullable=True,
+                checks=(("in_range", (0, 1)),),
+            ),
         },
         required=True,
         id="stage",
     ),
     _table(
         "stage_history",
+        "Every stage each deal entered, and when, with the deal's amount and close date then.",
         {
-            "opportunity_id": ColumnSpec(STRING),
-            "stage": ColumnSpec(STRING),
-            "entered_at": ColumnSpec(TIMESTAMP),
-            "amount": ColumnSpec(FLOAT, nullable=True, checks=(_NON_NEGATIVE,)),
-            "close_date": ColumnSpec(DATE, nullable=True),
-            "forecast_category": ColumnSpec(STRING, nullable=True),
+            "opportunity_id": ColumnSpec(STRING, "The deal, an opportunities.opportunity_id."),
+            "stage": ColumnSpec(STRING, "The stage entered, a stages.stage."),
+            "entered_at": ColumnSpec(TIMESTAMP, "When the deal entered the stage.", dated="event"),
+            "amount": ColumnSpec(
+                FLOAT,
+                "The deal's amount then, in the deal's currency.",
+                nullable=True,
+                checks=_AMOUNT,
+            ),
+            "close_date": ColumnSpec(
+                DATE, "The deal's expected close date then.", nullable=True, dated="plan"
+            ),
+            "forecast_category": ColumnSpec(
+                STRING, "The deal's forecast category then.", nullable=True
+            ),
         },
         required=False,
         label="opportunity_id",
@@ -172,14 +242,17 @@ _TABLE_LIST = [
     ),
     _table(
         "leads",
+        "The leads, when they came in and whether they became a deal.",
         {
-            "lead_id": ColumnSpec(STRING, unique=True),
-            "created_at": ColumnSpec(TIMESTAMP),
-            "source": ColumnSpec(STRING, nullable=True),
-            "rep_id": ColumnSpec(STRING, nullable=True),
-            "status": ColumnSpec(STRING),
-            "converted_at": ColumnSpec(TIMESTAMP, nullable=True),
-            "opportunity_id": ColumnSpec(STRING, nullable=True),
+            "lead_id": ColumnSpec(STRING, "The lead's id.", unique=True),
+            "created_at": ColumnSpec(TIMESTAMP, "When the lead came in.", dated="event"),
+            "source": ColumnSpec(STRING, "Where the lead came from.", nullable=True),
+            "rep_id": ColumnSpec(STRING, "The rep working the lead, a reps.rep_id.", nullable=True),
+            "status": ColumnSpec(STRING, "The lead's status (open, converted, ...)."),
+            "converted_at": ColumnSpec(
+                TIMESTAMP, "When the lead became a deal.", nullable=True, dated="event"
+            ),
+            "opportunity_id": ColumnSpec(STRING, "The deal the lead became.", nullable=True),
         },
         required=False,
         id="lead_id",
@@ -187,10 +260,15 @@ _TABLE_LIST = [
     ),
     _table(
         "quotas",
+        "Each rep's quota per quarter, in the org currency.",
         {
-            "rep_id": ColumnSpec(STRING),
-            "quarter_start": ColumnSpec(DATE),
-            "quota": ColumnSpec(FLOAT, checks=(_NON_NEGATIVE,)),
+            "rep_id": ColumnSpec(STRING, "The rep, a reps.rep_id."),
+            "quarter_start": ColumnSpec(DATE, "The first day of the quarter.", dated="plan"),
+            "quota": ColumnSpec(
+                FLOAT,
+                "What the rep is to book in the quarter, in the org currency.",
+                checks=_AMOUNT,
+            ),
         },
         required=False,
         label="rep_id",
@@ -199,12 +277,17 @@ _TABLE_LIST = [
     ),
     _table(
         "forecast_submissions",
+        "The forecast calls reps made during a quarter, per category, in the org currency.",
         {
-            "rep_id": ColumnSpec(STRING),
-            "quarter_start": ColumnSpec(DATE),
-            "submitted_at": ColumnSpec(TIMESTAMP),
-            "category": ColumnSpec(STRING, checks=(("isin", (list(FORECAST_CATEGORIES),)),)),
-            "amount": ColumnSpec(FLOAT, checks=(_NON_NEGATIVE,)),
+            "rep_id": ColumnSpec(STRING, "The rep who called, a reps.rep_id."),
+            "quarter_start": ColumnSpec(DATE, "The first day of the quarter called.", dated="plan"),
+            "submitted_at": ColumnSpec(TIMESTAMP, "When the call was made.", dated="event"),
+            "category": ColumnSpec(
+                STRING,
+                "The category called.",
+                checks=(("isin", (list(FORECAST_CATEGORIES),)),),
+            ),
+            "amount": ColumnSpec(FLOAT, "The amount called, in the org currency.", checks=_AMOUNT),
         },
         required=False,
         label="rep_id",
@@ -212,10 +295,22 @@ _TABLE_LIST = [
     ),
     _table(
         "fx_rates",
+        "Rates that convert deal amounts into the org currency (currency in params/org.yaml).",
         {
-            "currency": ColumnSpec(STRING),
-            "rate": ColumnSpec(FLOAT, checks=(_NON_NEGATIVE,)),
-            "valid_from": ColumnSpec(DATE, nullable=True),
+            "currency": ColumnSpec(STRING, "The ISO 4217 code of the currency converted."),
+            "rate": ColumnSpec(
+                FLOAT,
+                "What one unit of the currency is worth in the org currency (the org "
+                "currency's own rate, if given, is 1).",
+                checks=(("gt", (0,)), ("le", (MAX_RATE,))),
+            ),
+            "valid_from": ColumnSpec(
+                DATE,
+                "The first close date the rate applies to, until the next one; empty: the "
+                "rate for close dates no dated rate covers.",
+                nullable=True,
+                dated="plan",
+            ),
         },
         required=False,
         label="currency",
@@ -261,6 +356,18 @@ class RowRule:
     breaks: Callable[[Mapping[str, ibis.Value]], ibis.BooleanValue]
 
 
+def latest_day(dated: Dated) -> date:
+    """The last day an event or a plan may fall on: today (UTC) plus the grace or the horizon."""
+    today = datetime.now(UTC).date()
+    if dated == "event":
+        return today + timedelta(days=EVENT_GRACE_DAYS)
+    return today.replace(year=today.year + PLAN_HORIZON_YEARS) - timedelta(days=1)
+
+
+def _day(value: ibis.Value) -> ibis.Value:
+    return value.date() if value.type().is_timestamp() else value
+
+
 ROW_RULES = (
     RowRule(
         "opportunities",
@@ -268,6 +375,14 @@ ROW_RULES = (
         "closed deal has close_date before its created_at date",
         ("is_closed", "close_date", "created_at"),
         lambda c: c["is_closed"] & (c["close_date"] < c["created_at"].date()),
+    ),
+    RowRule(
+        "opportunities",
+        "close_date",
+        f"closed deal has close_date more than {EVENT_GRACE_DAYS} days after today",
+        ("is_closed", "close_date"),
+        # a closed deal's close date is an event; an open deal's is a plan (the column's rule)
+        lambda c: c["is_closed"] & (c["close_date"] > latest_day("event")),
     ),
     RowRule(
         "opportunities",
@@ -346,6 +461,7 @@ class _Rule:
     rule: str
     breaks: ibis.BooleanValue
     example: ibis.Value
+    found: ibis.Value | None = None  # the text found beside each example row id
 
 
 def _is_missing(raw: ibis.Value, value: ibis.Value) -> ibis.BooleanValue:
@@ -355,11 +471,24 @@ def _is_missing(raw: ibis.Value, value: ibis.Value) -> ibis.BooleanValue:
     return raw.isnull()
 
 
+def _number(x: float) -> str:
+    """A bound as the rule states it: 0, 1, 1e6, 1e15."""
+    return f"{x:.0e}".replace("e+0", "e").replace("e+", "e") if abs(x) >= 1e5 else f"{x:g}"
+
+
 def _check_breaks(check: Check, value: ibis.Value) -> tuple[str, ibis.BooleanValue]:
-    """The rule text and the Ibis predicate for the pandera built-in checks the contract uses."""
+    """The rule text and the Ibis predicate for the pandera built-in checks the contract uses.
+
+    An upper bound also refuses infinity (NaN is a missing value, not a breach).
+    """
     stats = check.statistics
     if check.name == "greater_than_or_equal_to":
-        return f"must be >= {stats['min_value']}", value < stats["min_value"]
+        return f"must be >= {_number(stats['min_value'])}", value < stats["min_value"]
+    if check.name == "greater_than":
+        return f"must be > {_number(stats['min_value'])}", value <= stats["min_value"]
+    if check.name == "less_than_or_equal_to":
+        bound = _number(stats["max_value"])
+        return f"must be a finite number <= {bound}", value > stats["max_value"]
     if check.name == "in_range":
         low, high = stats["min_value"], stats["max_value"]
         below = value < low if stats["include_min"] else value <= low
@@ -369,6 +498,34 @@ def _check_breaks(check: Check, value: ibis.Value) -> tuple[str, ibis.BooleanVal
         allowed = stats["allowed_values"]
         return "must be one of " + ", ".join(map(str, allowed)), ~value.isin(allowed)
     raise TypeError(f"the contract has no Ibis form of pandera check {check.name!r}")
+
+
+def _value_rules(column: ColumnSpec, value: ibis.Value) -> list[tuple[str, ibis.BooleanValue]]:
+    """Rules every value of a kind obeys: dates within the floor and the column's horizon, text
+    without control characters (a NUL byte breaks SQL and files downstream)."""
+    if column.dated:
+        day = _day(value)
+        return [
+            (FLOOR_RULE, day < DATE_FLOOR),
+            (_FUTURE[column.dated], day > latest_day(column.dated)),
+        ]
+    if column.dtype.is_string():
+        return [(CONTROL_RULE, value.re_search(_CONTROL))]
+    return []
+
+
+def type_word(dtype: dt.DataType) -> str:
+    """A contract type in a word: text, date, timestamp, number, integer, true/false."""
+    return "text" if dtype.is_string() else _type_word(dtype).split(" ")[-1]
+
+
+def rule_texts(column: ColumnSpec) -> list[str]:
+    """The value rules of ``column`` as ``check`` words them (for the contract's documentation)."""
+    from pandera.api.checks import Check
+
+    value = ibis.null(column.dtype)
+    texts = [_check_breaks(getattr(Check, n)(*args), value)[0] for n, args in column.checks]
+    return texts + [text for text, _breaks in _value_rules(column, value)]
 
 
 def _column_rules(spec: TableSpec, table: ibis.Table, typed: dict[str, ibis.Value]) -> list[_Rule]:
@@ -383,13 +540,20 @@ def _column_rules(spec: TableSpec, table: ibis.Table, typed: dict[str, ibis.Valu
         if raw.type().copy(nullable=True) != column.dtype.type:
             bad_cast = raw.notnull() & value.isnull()
             rule = f"cannot be read as {_type_word(value.type())}"
-            rules.append(_Rule(name, rule, bad_cast, shown))
+            found_text = raw.cast(STRING) if row_id is not None else None
+            rules.append(_Rule(name, rule, bad_cast, shown, found_text))
         if not column.nullable:
             label = row_id if row_id is not None else typed[spec.label].cast(STRING)
             rules.append(_Rule(name, "missing values", _is_missing(raw, value), label))
+        # NaN compares above every number in DuckDB, PostgreSQL and Spark: it is no breach
+        present = ~_is_missing(value, value) if value.type().is_floating() else value.notnull()
         for check in column.checks:
             text, breaks = _check_breaks(check, value)
-            rules.append(_Rule(name, text, value.notnull() & breaks, shown))
+            rules.append(_Rule(name, text, present & breaks, shown))
+        rules += [
+            _Rule(name, text, value.notnull() & breaks, shown)
+            for text, breaks in _value_rules(spec.fields[name], value)
+        ]
     for row_rule in ROW_RULES:
         if row_rule.table == spec.name and all(c in found for c in row_rule.needs):
             shown = row_id if row_id is not None else typed[row_rule.column].cast(STRING)
@@ -402,6 +566,13 @@ def _examples(rows: ibis.Table) -> list[object]:
     """Up to MAX_EXAMPLES distinct non-null values of ``rows.example``, sorted, in the backend."""
     shown = rows.select("example").filter(_.example.notnull()).distinct()
     return shown.order_by("example").limit(MAX_EXAMPLES).to_pyarrow()["example"].to_pylist()
+
+
+def _found_examples(rows: ibis.Table) -> tuple[list[object], list[object]]:
+    """Up to MAX_EXAMPLES distinct (``example``, ``found``) rows, sorted, in the backend."""
+    shown = rows.filter(_.example.notnull()).distinct().order_by("example", "found")
+    pairs = shown.limit(MAX_EXAMPLES).to_pyarrow()
+    return pairs["example"].to_pylist(), pairs["found"].to_pylist()
 
 
 def _unique_keys(spec: TableSpec, table: ibis.Table) -> list[list[str]]:
@@ -431,8 +602,15 @@ def _row_problems(
     for i, rule in enumerate(rules):
         bad = int(row[f"r{i}"] or 0)
         if bad:
-            examples = _examples(table.filter(rule.breaks).select(example=rule.example))
-            problems.append(ContractProblem(spec.name, rule.column, rule.rule, bad, examples))
+            rows = table.filter(rule.breaks)
+            if rule.found is None:
+                examples, found = _examples(rows.select(example=rule.example)), []
+            else:
+                examples, found = _found_examples(
+                    rows.select(example=rule.example, found=rule.found)
+                )
+            problem = ContractProblem(spec.name, rule.column, rule.rule, bad, examples, found)
+            problems.append(problem)
     for i, key in enumerate(keys):
         if row.get(f"u{i}", 1):
             problems += _duplicate_problems(spec, table, typed, key)
@@ -495,18 +673,73 @@ def _reference_problems(
     return problems
 
 
-def check(tables: Mapping[str, ibis.Table]) -> list[ContractProblem]:
+def with_rate(deals: ibis.Table, fx_rates: ibis.Table, currency: str) -> ibis.Table:
+    """Conformed ``deals`` with ``fx_rate``, what one unit of the deal's currency is worth in
+    ``currency`` on its close date: 1 for ``currency`` itself; else the rate of the deal's currency
+    with the latest ``valid_from`` on or before the close date, else its undated rate; null when
+    none applies. Deals are keyed by ``opportunity_id`` (unique by the contract)."""
+    rates = fx_rates.filter(_.rate > 0).select(
+        fx_currency=_.currency, fx_rate=_.rate, fx_from=_.valid_from
+    )
+    applies = (deals.currency == rates.fx_currency) & (
+        rates.fx_from.isnull() | (rates.fx_from <= deals.close_date)
+    )
+    joined = deals.left_join(rates, applies)
+    # dated rates first, the latest on top; the undated rate (a null valid_from) last
+    rank = ibis.row_number().over(
+        group_by=joined.opportunity_id, order_by=ibis.desc(joined.fx_from, nulls_first=False)
+    )
+    picked = joined.mutate(fx_rank=rank).filter(_.fx_rank == 0)
+    rate = ibis.ifelse(picked.currency == currency, ibis.literal(1.0), picked.fx_rate)
+    return picked.select(*deals.columns, fx_rate=rate)
+
+
+def _rate_problems(tables: Mapping[str, ibis.Table], currency: str) -> list[ContractProblem]:
+    """Rates that cannot convert the deals into ``currency``: a rate other than 1 for
+    ``currency`` itself (the rates would be into another currency), and deals whose currency has
+    no rate on their close date."""
+    if "fx_rates" not in tables or "opportunities" not in tables:
+        return []
+    needs = {"fx_rates": ("currency", "rate"), "opportunities": ("currency", "close_date")}
+    for name, columns in needs.items():
+        if not all(c in _found_columns(tables[name]) for c in columns):
+            return []  # the missing column is a problem of its own
+    fx = conform("fx_rates", tables["fx_rates"])
+    deals = conform("opportunities", tables["opportunities"])
+    problems = []
+    own = fx.filter((fx.currency == currency) & (fx.rate != 1)).select(example=_.rate.cast(STRING))
+    if bad := int(own.count().to_pyarrow().as_py()):
+        rule = f"the org currency {currency} must have rate 1 (rates convert into it)"
+        problems.append(ContractProblem("fx_rates", "rate", rule, bad, _examples(own)))
+    unrated = with_rate(deals, fx, currency).filter(_.fx_rate.isnull() & _.currency.notnull())
+    if bad := int(unrated.count().to_pyarrow().as_py()):
+        rule = f"no fx_rates rate into {currency} on the deal's close date"
+        shown = unrated.select(example=_.opportunity_id)
+        problems.append(ContractProblem("opportunities", "currency", rule, bad, _examples(shown)))
+    return problems
+
+
+def missing_text(table: str, column: str | None = None) -> str:
+    """What a missing table or column holds, and where the contract is written down."""
+    spec = TABLES[table]
+    what = spec.fields[column].description if column else spec.description
+    return f"{what[0].lower()}{what[1:].rstrip('.')}; see {DOCS}"
+
+
+def check(tables: Mapping[str, ibis.Table], currency: str | None = None) -> list[ContractProblem]:
     """Every broken contract rule in ``tables`` (contract name -> table, raw or conformed).
 
     Reports missing required tables and missing columns, values that cannot be cast, missing
     values, duplicates, ranges and allowed values, rules across columns, and references between
     tables; each with its row count and up to five examples. Absent optional tables are fine.
+    With the org ``currency``, also the deals that fx_rates cannot convert into it.
     """
     problems: list[ContractProblem] = []
     for name, spec in TABLES.items():
         if name not in tables:
             if spec.required:
-                problems.append(ContractProblem(name, None, "missing required table", 0))
+                rule = f"missing required table ({missing_text(name)})"
+                problems.append(ContractProblem(name, None, rule, 0))
             continue
         table = tables[name]
         found = _found_columns(table)
@@ -517,8 +750,12 @@ def check(tables: Mapping[str, ibis.Table]) -> list[ContractProblem]:
             shown = list(table.columns)[:MAX_EXAMPLES]
             problems.append(ContractProblem(name, None, rule, 0, shown))
             continue
-        problems += [ContractProblem(name, c, "missing column", 0) for c in absent]
+        problems += [
+            ContractProblem(name, c, f"missing column ({missing_text(name, c)})", 0) for c in absent
+        ]
         typed = _typed_columns(spec, table)
         problems += _row_problems(spec, table, typed)
         problems += _reference_problems(spec, table, typed, tables)
+    if currency is not None:
+        problems += _rate_problems(tables, currency)
     return problems

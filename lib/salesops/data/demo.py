@@ -95,7 +95,8 @@ _PUSH = (0.30, 0.70)  # share of won deals due early in a quarter pulled back (a
 _FROM_LEAD = np.array([0.95, 0.12, 0.85, 0.95, 0.90])  # share of deals that come from a lead
 _LEAD_CONVERSION = np.array([0.20, 0.07, 0.24, 0.12, 0.25])  # per source
 _QUOTA_SEASON = np.array([0.90, 1.00, 1.00, 1.15])  # Q1..Q4
-_RAMP = np.array([0.25, 0.50, 0.75])  # share of full quota in the first three quarters of tenure
+_RAMP = np.array([0.50, 0.75])  # share of full quota in the first two quarters of tenure
+_FIRST_QUOTA_DAY = 90  # a rep's first quota quarter holds this day of tenure (onboarding done)
 _MEDIAN_ATTAINMENT = 0.85
 # Forecast calls. A rep's habit score z ~ N(0, 1) maps piecewise linearly to the log bias of their
 # early commit calls: 40 % sandbag (20-40 % under), a third over-call (15-35 % over), the rest
@@ -682,26 +683,34 @@ def _quotas(
 
     ``quarters`` may run past the booked ones (``booked`` has a column for each of the first): the
     quarter after DEMO_END has quotas already, for the reps employed on DEMO_END. A rep's first
-    quota quarter is the one that holds their 45th day (a rep hired late in a quarter starts in
-    the next); quotas stop with the quarter in which they leave. In the first three quota quarters
-    it is 25/50/75 % of full. Full quota = team's average de-seasoned bookings of fully ramped reps
-    x season (Q4 x 1.15) x 10 % yearly growth, scaled so that the median fully ramped rep attains
-    85 %; rounded to 1,000.
+    quota quarter is the one that holds their 90th day (onboarding done, and most of the deals a
+    successor inherits closed); quotas stop with the quarter in which they leave. In the first two
+    quota quarters it is 50/75 % of full.
+
+    Quotas are planned from what reps book, per territory: full quota = team level x season
+    (Q4 x 1.15) x 10 % yearly growth x the territory's potential (the rep's deal flow x win rate x
+    deal size, averaging 1 in a team), where the level is the team's average bookings per unit of
+    that plan over fully ramped reps; scaled so that the median rep attains 85 %; rounded to
+    1,000. Splitting the team's number by territory, and starting quotas once onboarding is done,
+    keep attainment centred under 100 % with a right tail, instead of a second hump of reps far
+    above quota (new hires on a small quota closing inherited deals, big territories).
     """
-    tenure = quarters.index[None, :] - _quarter_of(staff.hire + 45)[:, None]
+    tenure = quarters.index[None, :] - _quarter_of(staff.hire + _FIRST_QUOTA_DAY)[:, None]
     held = (tenure >= 0) & (staff.end[:, None] >= quarters.after[None, :] - 1)
-    ramp = np.where(tenure < len(_RAMP), _RAMP[np.clip(tenure, 0, len(_RAMP) - 1)], 1.0)
     years = ((quarters.start + quarters.after) / 2 - _START) / 365.25
     season = _QUOTA_SEASON[quarters.index % 4] * (1 + _GROWTH) ** years
+    territory = staff.volume * staff.win * staff.size
+    territory /= (np.bincount(staff.team, territory) / np.bincount(staff.team))[staff.team]
+    ramp = np.where(tenure < len(_RAMP), _RAMP[np.clip(tenure, 0, len(_RAMP) - 1)], 1.0)
+    unit = territory[:, None] * season[None, :]
     past = booked.shape[1]
-    ramped = held[:, :past] & (ramp[:, :past] == 1.0)
-    rep, col = np.nonzero(ramped)
-    level = np.bincount(staff.team[rep], booked[rep, col] / season[col], minlength=n_teams)
+    rep, col = np.nonzero(held[:, :past] & (ramp[:, :past] == 1.0))
+    level = np.bincount(staff.team[rep], booked[rep, col] / unit[rep, col], minlength=n_teams)
     level /= np.bincount(staff.team[rep], minlength=n_teams)
-    plan = level[:, None] * season[None, :]
-    scale = np.median(booked[rep, col] / plan[staff.team[rep], col]) / _MEDIAN_ATTAINMENT
-    full = _round(plan * scale, 1_000)
-    by_rep = np.where(held, _round(full[staff.team] * ramp, 1_000), 0.0)
+    plan = level[staff.team][:, None] * unit * ramp
+    rep, col = np.nonzero(held[:, :past])
+    scale = np.median(booked[rep, col] / plan[rep, col]) / _MEDIAN_ATTAINMENT
+    by_rep = np.where(held, _round(plan * scale, 1_000), 0.0)
     rep, col = np.nonzero(held)
     frame = pd.DataFrame(
         {
@@ -903,6 +912,13 @@ def write_tables(out: Path, tables: Mapping[str, pd.DataFrame]) -> dict[str, int
     return {name: len(frame) for name, frame in tables.items()}
 
 
+DEMO_MARKER = "salesops_demo"  # a one-row table (seed, scale): the file is a demo, not a real CRM
+
+
 def write_demo(out: Path, seed: int = DEFAULT_SEED, scale: int = 1) -> dict[str, int]:
-    """Generate the demo CRM and write it to the DuckDB file ``out``; row counts per table."""
-    return write_tables(out, generate(seed, scale))
+    """Generate the demo CRM and write it, with its ``DEMO_MARKER`` table, to the DuckDB file
+    ``out``; row counts per contract table."""
+    marker = pd.DataFrame({"seed": [seed], "scale": [scale]})
+    counts = write_tables(out, {**generate(seed, scale), DEMO_MARKER: marker})
+    del counts[DEMO_MARKER]
+    return counts

@@ -19,18 +19,48 @@ TABLE_FILE_SUFFIXES = (".csv.gz", ".csv", ".parquet")
 MAPPING_FILE = config.PARAMS_DIR / "mapping.yaml"  # the default mapping of folder sources
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:@/\s]*):[^\s/]*@")
-_SECRET_PARAM = re.compile(r"(?i)(?P<key>\b[\w.-]*(?:password|token|secret)[\w.-]*=)[^&;\s]*")
+# The password runs from the user's first ":" to the last "@" before the query (or, when it holds
+# a "?" or "#" itself, to the last "@" of the URL): any "/", "@" or ":" in it stays hidden.
+_USERINFO = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:/\s]*):(?P<password>[^\s?#]*|\S*)@"
+)
+# name=value anywhere (a URL's query, a DSN, a driver's message); the value stops before a
+# separator and before punctuation that ends the sentence around it ("...?token=abc: refused").
+_PARAM = re.compile(
+    r"(?<![\w.-])(?P<name>[\w.-]+)=(?P<value>[^&;\s]*?)(?=[:,.'\")\]]*(?:[&;\s]|$))"
+)
+_CREDENTIAL_NAME = re.compile(
+    r"(?i)pass|pwd|token|secret|key|auth|credential|signature|(?:^|[_.-])(?:sig|sas)(?:$|[_.-])"
+)
+_PIECE_CHARS = 4  # a piece of a password shorter than this is not hidden on its own
 
 
 def is_url(source: str) -> bool:
     return bool(_URL.match(source))
 
 
+def _hide_credential(param: re.Match[str]) -> str:
+    if not param["value"] or not _CREDENTIAL_NAME.search(param["name"]):
+        return param[0]
+    return f"{param['name']}=***"
+
+
 def redact(source: str) -> str:
-    """``source`` with secrets hidden: a URL's password and any password/token/secret parameter."""
+    """``source`` with secrets hidden: a URL's password whatever it holds, and the value of every
+    parameter whose name looks like a credential (password, passwd, pwd, token, secret, key,
+    auth, credential, signature, sig, sas, ... in any case). In doubt it hides more, not less."""
     hidden = _USERINFO.sub(r"\g<scheme>\g<user>:***@", source)
-    return _SECRET_PARAM.sub(r"\g<key>***", hidden)
+    return _PARAM.sub(_hide_credential, hidden)
+
+
+def url_secrets(url: str) -> list[str]:
+    """The secrets of ``url`` as a driver's error may echo them, longest first: its password,
+    the values of its credential parameters, and their pieces between the characters a URL
+    parser splits at (``/@:?#&``) of at least ``_PIECE_CHARS`` characters."""
+    found = {m["password"] for m in _USERINFO.finditer(url)}
+    found |= {m["value"] for m in _PARAM.finditer(url) if _CREDENTIAL_NAME.search(m["name"])}
+    pieces = {p for s in found for p in re.split(r"[/@:?#&]", s) if len(p) >= _PIECE_CHARS}
+    return sorted((found | pieces) - {""}, key=len, reverse=True)
 
 
 def absolute(source: str) -> str:

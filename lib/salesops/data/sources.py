@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import gzip
 import hashlib
 import json
@@ -15,7 +16,6 @@ import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import duckdb
 import ibis
@@ -29,7 +29,9 @@ from salesops.data.locations import (
     is_url,
     redact,
     table_files,
+    url_secrets,
 )
+from salesops.data.presets.export import check_header
 from salesops.data.presets.log import MappingLog
 from salesops.data.presets.mapping import MappingFile
 from salesops.errors import ContractError, ContractProblem, SourceError
@@ -39,13 +41,9 @@ KNOWN_PRESETS = presets.KNOWN_PRESETS
 
 
 def _scrub(message: str, url: str) -> str:
-    """An error message about ``url`` with the URL's password removed wherever it appears."""
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        password = None
-    if password:
-        message = message.replace(password, "***")
+    """An error message about ``url`` with the URL's secrets removed wherever they appear."""
+    for secret in url_secrets(url):
+        message = message.replace(secret, "***")
     return redact(message)
 
 
@@ -70,8 +68,10 @@ def _open_folder(folder: Path) -> tuple[ibis.BaseBackend, dict[str, Path]]:
                 read = len(con.read_csv(path, table_name=name, all_varchar=True).columns)
         except Exception as exc:
             raise SourceError(f"cannot read {path}: {exc}") from exc
-        if not path.name.lower().endswith(".parquet") and (where := _broken_row(path, read)):
-            raise SourceError(f"cannot read {path}: {where}")
+        if not path.name.lower().endswith(".parquet"):
+            if where := _broken_row(path, read):
+                raise SourceError(f"cannot read {path}: {where}")
+            check_header(con.con, path)
     return con, files
 
 
@@ -169,6 +169,7 @@ def _table_names(con: ibis.BaseBackend) -> list[str]:
 class Crm:
     """An opened source: its tables conformed to the contract, and what is known about them.
 
+    Deal amounts (and stage history amounts) that fx_rates converts are in ``org_currency``.
     ``raw`` holds the tables as found (before casting), so that ``problems`` can name values that
     did not cast; ``files`` the local files holding the data, keyed by what they hold (the table
     name in a folder, ``database`` for a DuckDB file; empty for a URL).
@@ -178,6 +179,7 @@ class Crm:
     label: str
     tables: dict[str, ibis.Table] = field(repr=False)
     missing: list[str]
+    org_currency: str = "USD"
     raw: dict[str, ibis.Table] = field(default_factory=dict, repr=False)
     files: dict[str, Path] = field(default_factory=dict, repr=False)
     mapping: MappingLog | None = field(default=None, repr=False)
@@ -222,6 +224,43 @@ class Crm:
             raise SourceError(f"{self.label} has no dated events to take an as-of date from")
         return latest
 
+    @functools.cached_property
+    def currencies(self) -> list[str]:
+        """The currencies of the deal amounts as reports see them (after conversion), sorted."""
+        deals = self.table("opportunities")
+        found = deals.select("currency").filter(_.currency.notnull()).distinct()
+        return sorted(found.to_pyarrow()["currency"].to_pylist())
+
+    @property
+    def reporting_currency(self) -> str:
+        """The currency amounts are reported in: the org's, unless every deal is in one other."""
+        found = self.currencies
+        return found[0] if len(found) == 1 else self.org_currency
+
+    @property
+    def unconverted_currencies(self) -> list[str]:
+        """Currencies besides the reporting one that no rate converted: amount figures would add
+        different currencies, so reports withhold them."""
+        found = self.currencies
+        return [c for c in found if c != self.reporting_currency] if len(found) > 1 else []
+
+    def currency_note(self) -> str | None:
+        """What validate says of the amounts' currencies when they are not the org's; else None."""
+        found, reporting = self.currencies, self.reporting_currency
+        if others := self.unconverted_currencies:
+            hint = presets.RATES_HINTS[self.mapping.preset] if self.mapping else "an fx_rates table"
+            return (
+                f"Deal amounts are in {', '.join(found)} and no rate converts "
+                f"{', '.join(others)}: amount figures are withheld from the reports (counts "
+                f"are unaffected); add {hint} to convert them."
+            )
+        if reporting != self.org_currency:
+            return (
+                f"Amounts are in {reporting}, not the org currency {self.org_currency}: "
+                f"reports show {reporting}."
+            )
+        return None
+
     def first_quarter(self, start_month: int = 1) -> Quarter:
         """The quarter of the earliest deal: the first a report may ask for."""
         day = self.first_day()
@@ -232,7 +271,7 @@ class Crm:
         )
 
     def latest_quarter(self, start_month: int = 1) -> Quarter:
-        """The last quarter whose last day is on or before ``as_of()``."""
+        """The last quarter whose last day is on or before ``as_of()`` and today."""
         return last_complete_quarter(self.as_of(), start_month)
 
     def fingerprint(self) -> str:
@@ -270,7 +309,7 @@ class Crm:
 
     def problems(self) -> list[ContractProblem]:
         """Every broken contract rule in this source (see ``contract.check``)."""
-        return contract.check(self.raw or self.tables)
+        return contract.check(self.raw or self.tables, self.org_currency)
 
     def summary(self) -> str:
         """Plain words on what was found: tables with row counts, what absent tables switch off."""
@@ -279,12 +318,16 @@ class Crm:
         lines += [f"  {name:<22}{rows:>10,} rows" for name, rows in counts.items()]
         absent_required = [n for n in contract.REQUIRED_TABLES if n not in self.tables]
         if absent_required:
-            lines.append("Required tables not found: " + ", ".join(absent_required))
-        if self.missing:
+            lines.append(f"Required tables not found (see {contract.DOCS}):")
+            lines += [f"  {name}: {contract.TABLES[name].description}" for name in absent_required]
+        # a preset says which export objects are missing in its own terms: not twice
+        if self.missing and self.mapping is None:
             lines.append("Optional tables not found, so these analyses are off:")
             lines += [f"  {name}: {contract.TABLES[name].enables}" for name in self.missing]
         if self.mapping is not None:
             lines += self.mapping.lines()
+        if "opportunities" in self.tables and (note := self.currency_note()):
+            lines += ["Currency:", f"  {note}"]
         return "\n".join(lines)
 
 
@@ -327,8 +370,9 @@ def _open_export(
     return Crm(
         con=mapped.con,
         label=str(folder),
-        tables={table: contract.conform(table, raw) for table, raw in mapped.tables.items()},
+        tables=_conformed(mapped.tables, settings.currency),
         missing=[table for table in contract.OPTIONAL_TABLES if table not in mapped.tables],
+        org_currency=settings.currency,
         raw=mapped.tables,
         files=mapped.files,
         mapping=mapped.log,
@@ -346,9 +390,9 @@ def open_crm(
 
     ``preset`` names a CRM export mapping of a folder (``salesforce``, ``hubspot``, ``generic``)
     or the path of a mapping file; ``mapping`` (else ``params/mapping.yaml`` when it exists) gives
-    the options, for folder sources. The generic preset without a mapping file reads the contract
-    as is, from any source. With ``validate`` every contract problem is raised at once as a
-    ContractError.
+    the options, for folder sources. Without a preset or mapping file a source holds the contract
+    as is; a folder read with a preset (``generic`` too) is an export and gets its repairs. With
+    ``validate`` every contract problem is raised at once as a ContractError.
     """
     try:
         name, options = presets.resolve(preset, mapping)
@@ -357,8 +401,9 @@ def open_crm(
         raise SourceError(f"unknown preset {preset!r}; known presets: {known}") from None
     text = os.fspath(source) if source else ""
     is_folder = bool(text) and not is_url(text) and Path(text).expanduser().is_dir()
-    # params/mapping.yaml maps folders only: a DuckDB file or a URL holds the contract as is
-    mapped = name != "generic" or options is not None
+    # params/mapping.yaml maps folders only: a DuckDB file or a URL holds the contract as is;
+    # a folder named with a preset (generic too) is an export, repaired as every preset's is
+    mapped = bool(preset) or options is not None
     if mapped and (is_folder or (preset and name != "generic")):
         crm = _open_export(source, name, options)
     else:
@@ -376,11 +421,39 @@ def _open_contract(source: str | os.PathLike[str] | None) -> Crm:
         raw = {name: con.table(found[name]) for name in contract.TABLES if name in found}
     except Exception as exc:
         raise SourceError(f"cannot read the tables of {label}: {redact(str(exc))}") from None
+    currency = config.load_org_settings().currency
     return Crm(
         con=con,
         label=label,
-        tables={name: contract.conform(name, table) for name, table in raw.items()},
+        tables=_conformed(raw, currency),
         missing=[name for name in contract.OPTIONAL_TABLES if name not in raw],
+        org_currency=currency,
         raw=raw,
         files=files,
     )
+
+
+def _conformed(raw: dict[str, ibis.Table], currency: str) -> dict[str, ibis.Table]:
+    """The tables conformed to the contract, deal and stage history amounts converted into
+    ``currency`` where fx_rates has a rate (see ``contract.with_rate``): once, here, so every
+    metric of every source sums amounts in one currency."""
+    tables = {name: contract.conform(name, table) for name, table in raw.items()}
+    if "fx_rates" not in tables or "opportunities" not in tables:
+        return tables
+    # one small query spares every metric the rate lookup when all deals are in ``currency``
+    if not (tables["opportunities"].currency != currency).any().to_pyarrow().as_py():
+        return tables
+    deals = contract.with_rate(tables["opportunities"], tables["fx_rates"], currency)
+    rated = deals.fx_rate.notnull()
+    tables["opportunities"] = deals.mutate(
+        amount=ibis.ifelse(rated, deals.amount * deals.fx_rate, deals.amount),
+        currency=ibis.ifelse(rated, ibis.literal(currency), deals.currency),
+    ).select(*contract.TABLES["opportunities"].columns)
+    if "stage_history" in tables:
+        history = tables["stage_history"]
+        rates = deals.select(rate_id=deals.opportunity_id, rate=deals.fx_rate.fill_null(1.0))
+        joined = history.left_join(rates, history.opportunity_id == rates.rate_id)
+        tables["stage_history"] = joined.mutate(
+            amount=joined.amount * joined.rate.fill_null(1.0)
+        ).select(*contract.TABLES["stage_history"].columns)
+    return tables

@@ -6,6 +6,8 @@ session finds; ``pyspark://`` reads the session's current database (a cluster's 
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -87,6 +89,9 @@ def open_spark(url: str, label: str) -> tuple[ibis.BaseBackend, dict[str, Path]]
             raise SourceError(f"{label}: {folder} is not a folder")
         tables = _parquet_tables(folder)
         settings.setdefault("spark.sql.warehouse.dir", str(folder))
+    # Spark's Python workers run `python3` from the PATH unless told otherwise, and refuse to
+    # serve a driver of another minor version: they run this interpreter
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder
     for key, value in settings.items():
         builder = builder.config(key, value)

@@ -29,7 +29,7 @@ from salesops.metrics.scope import (
     whole_months_between,
     within,
 )
-from salesops.metrics.stats import kaplan_meier, median_survival
+from salesops.metrics.stats import at_least, kaplan_meier, median_survival
 from salesops.periods import Quarter
 
 LEAD_WINDOWS = (30, 90, 180)
@@ -173,7 +173,7 @@ def first_full_quota(
         .execute()
     )
     per_quarter["bookings"] = per_quarter["bookings"].astype("float64").fillna(0.0)
-    per_quarter["full"] = per_quarter["bookings"] >= per_quarter["quota"]
+    per_quarter["full"] = at_least(per_quarter["bookings"], per_quarter["quota"])
     per_quarter["quarter_start"] = pd.to_datetime(per_quarter["quarter_start"]).dt.date
     reps = hired.execute().sort_values("rep_id").reset_index(drop=True)
     reps["hire_date"] = pd.to_datetime(reps["hire_date"]).dt.date

@@ -29,7 +29,7 @@ from salesops.metrics.scope import (
     stack,
     within,
 )
-from salesops.metrics.stats import ratio
+from salesops.metrics.stats import SMALL_SAMPLE, at_least, at_most, ratio
 from salesops.periods import Quarter
 
 Category = Literal["commit", "best_case"]
@@ -168,7 +168,9 @@ def _accuracy(forecast: pd.Series, actual: pd.Series, band: tuple[float, float])
             "error": forecast - actual,
             "accuracy": 1 - (forecast - actual).abs() / usable,
             "ratio": share,
-            "in_band": share.between(*band).astype("boolean").mask(share.isna()),
+            "in_band": (at_least(share, band[0]) & at_most(share, band[1]))
+            .astype("boolean")
+            .mask(share.isna()),
         }
     )
 
@@ -188,7 +190,8 @@ def forecast_by_week(
     already includes closed-won and a best-case call includes commit. ``rollup="category"`` reads
     calls as separate buckets: commit + closed-won to date, and best case + commit + closed-won.
     Without forecast_submissions the calls are rebuilt from stage_history (``_rebuilt_calls``).
-    accuracy = 1 - |F - A| / A, ratio = F / A, in_band = ratio within ``band`` (85-115 %);
+    accuracy = 1 - |F - A| / A, ratio = F / A, in_band = ratio within ``band`` (85-115 %, ends
+    included, ``at_least`` / ``at_most``);
     undefined (NaN/NA) when A is 0 or, for submitted calls, nobody had called yet.
     Columns: week, week_end, category, forecast, actual, error, accuracy, ratio, in_band, basis.
     """
@@ -250,7 +253,7 @@ def rep_forecast_errors(
 
     A rep-quarter appears when the rep called or booked. A forecast is NaN when the rep had not
     called by then (submitted calls); rebuilt calls are always defined. Columns: quarter, rep_id,
-    rep_name, forecast_at_week, forecast_final, actual.
+    rep_name, forecast_at_week, forecast_final, actual, won_deals (the deals behind actual).
     """
     if at_week < 1:
         raise ParamsError(f"forecast week must be 1 or later, got {at_week}")
@@ -269,6 +272,7 @@ def rep_forecast_errors(
             calls_at_week=ibis.ifelse(calls.week == week, calls[f"{category}_calls"], 0),
             calls_final=ibis.ifelse(calls.week == final, calls[f"{category}_calls"], 0),
             actual=ibis.literal(0.0),
+            won_deals=ibis.literal(0, "int64"),
         )
         won = closed_totals(deals, period.start, period.end, by=["rep_id"]).select(
             "rep_id",
@@ -277,6 +281,7 @@ def rep_forecast_errors(
             calls_at_week=ibis.literal(0, "int64"),
             calls_final=ibis.literal(0, "int64"),
             actual=_.won_amount.fill_null(0.0),
+            won_deals=_.won.cast("int64"),
         )
         per_rep = (
             stack(calls, won)
@@ -287,6 +292,7 @@ def rep_forecast_errors(
                 calls_at_week=_.calls_at_week.sum(),
                 calls_final=_.calls_final.sum(),
                 actual=_.actual.sum(),
+                won_deals=_.won_deals.sum(),
             )
         )
         parts.append(per_rep.mutate(quarter=ibis.literal(period.label)))
@@ -299,8 +305,10 @@ def rep_forecast_errors(
             rows[column] = rows[column].where(rows[f"calls_{call}"] > 0)
         else:
             rows[column] = rows[column].fillna(0.0)
+    rows["won_deals"] = rows["won_deals"].astype("float64").fillna(0).astype("int64")
     rows = rows.sort_values(["quarter", "rep_id"]).reset_index(drop=True)
-    return rows[["quarter", "rep_id", "rep_name", "forecast_at_week", "forecast_final", "actual"]]
+    columns = ["quarter", "rep_id", "rep_name", "forecast_at_week", "forecast_final", "actual"]
+    return rows[[*columns, "won_deals"]]
 
 
 @dataclass(frozen=True)
@@ -354,11 +362,15 @@ def forecast_error_by_quarter(errors: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*columns, "wape_final", "bias_final"])
 
 
-def reps_by_bias(errors: pd.DataFrame, call: Call = "at_week") -> pd.DataFrame:
+def reps_by_bias(
+    errors: pd.DataFrame, call: Call = "at_week", *, small_sample: int = SMALL_SAMPLE
+) -> pd.DataFrame:
     """Reps ranked by signed bias over their called quarters, most over-called first.
 
     bias = sum (F - A) / sum A and wape = sum |F - A| / sum A per rep (NaN when the rep booked
-    nothing; ranked last). Columns: rep_id, rep_name, quarters, forecast, actual, bias, wape.
+    nothing; ranked last). A rep whose actual rests on fewer than ``small_sample`` won deals is
+    flagged and ranked after every other rep: a tiny actual makes any call look wildly off.
+    Columns: rep_id, rep_name, quarters, forecast, actual, bias, wape, won_deals, small_sample.
     """
     rows = errors.dropna(subset=[f"forecast_{call}"]).assign(
         forecast=lambda f: f[f"forecast_{call}"]
@@ -372,13 +384,17 @@ def reps_by_bias(errors: pd.DataFrame, call: Call = "at_week") -> pd.DataFrame:
         actual=("actual", "sum"),
         error=("error", "sum"),
         abs_error=("abs_error", "sum"),
+        won_deals=("won_deals", "sum"),
     )
     booked = per_rep["actual"].where(per_rep["actual"] > 0)
     per_rep["bias"] = per_rep["error"] / booked
     per_rep["wape"] = per_rep["abs_error"] / booked
-    per_rep = per_rep.sort_values(["bias", "rep_id"], ascending=[False, True], na_position="last")
+    per_rep["small_sample"] = per_rep["won_deals"] < small_sample
+    per_rep = per_rep.sort_values(
+        ["small_sample", "bias", "rep_id"], ascending=[True, False, True], na_position="last"
+    )
     columns = ["rep_id", "rep_name", "quarters", "forecast", "actual", "bias", "wape"]
-    return per_rep[columns].reset_index(drop=True)
+    return per_rep[[*columns, "won_deals", "small_sample"]].reset_index(drop=True)
 
 
 def forecast_headline(

@@ -1,6 +1,6 @@
 """The funnel: win rates, stage reach, time in stage, lead conversion, cycle length, velocity.
 
-Quarter membership follows DESIGN: a closed deal belongs to the quarter of its close_date, a
+Quarter membership (docs/metrics.md): a closed deal belongs to the quarter of its close_date, a
 created deal (or lead) to the quarter of its created_at. Stage order and the closed and won flags
 of a stage come from the stages table; a deal's current is_closed and is_won are its own columns.
 """
@@ -24,11 +24,12 @@ from salesops.metrics import (
     plain_int,
     require,
 )
-from salesops.metrics.pipeline import deal_snapshots
+from salesops.metrics.pipeline import UNKNOWN_STAGE, deal_snapshots
 from salesops.metrics.scope import (
     ALL_TEAMS,
     closed_totals,
     days_between,
+    lost_amounts_missing,
     scoped_by_rep,
     scoped_opportunities,
     stack,
@@ -64,6 +65,7 @@ class WinRate:
     rate_high: float | None
     won_amount: float
     closed_amount: float
+    lost_without_amount: int
     amount_rate: float | None
     avg_won_deal: float | None
     small_sample: bool
@@ -75,11 +77,13 @@ def win_rate(
     """Win rate of the deals closed in the quarter (by close_date).
 
     rate = won / (won + lost) with a 95 % Wilson interval; amount_rate = won amount / closed
-    amount; avg_won_deal = won amount / won deals. Flagged small under ``small_sample`` deals.
+    amount, None when most lost deals have no amount (``lost_amounts_missing``); avg_won_deal =
+    won amount / won deals. Flagged small under ``small_sample`` deals.
     """
     deals = scoped_opportunities(tables, team)
     row = closed_totals(deals, quarter.start, quarter.end).execute().iloc[0]
     closed, won = plain_int(row["closed"]), plain_int(row["won"])
+    blank = plain_int(row["lost_without_amount"])
     won_amount = plain_float(row["won_amount"]) or 0.0
     closed_amount = plain_float(row["closed_amount"]) or 0.0
     low, high = wilson_interval(won, closed)
@@ -92,7 +96,10 @@ def win_rate(
         rate_high=plain_float(high),
         won_amount=won_amount,
         closed_amount=closed_amount,
-        amount_rate=ratio(won_amount, closed_amount),
+        lost_without_amount=blank,
+        amount_rate=None
+        if lost_amounts_missing(blank, closed - won)
+        else ratio(won_amount, closed_amount),
         avg_won_deal=ratio(won_amount, won),
         small_sample=is_small_sample(closed, small_sample),
     )
@@ -110,8 +117,8 @@ def win_rate_by(
 
     ``by`` defaults to team for all teams and to rep within a team. Columns: the breakdown
     (``team``, ``rep_id`` and ``rep_name``, ``source`` or ``segment``; a missing source or segment
-    reads "unknown"), closed, won, lost, win_rate, won_amount, amount_rate, small_sample;
-    largest won amount first.
+    reads "unknown"), closed, won, lost, win_rate, won_amount, amount_rate (NaN where most lost
+    deals have no amount), lost_without_amount, small_sample; largest won amount first.
     """
     by = by or ("team" if team == ALL_TEAMS else "rep")
     if by not in ("team", "rep", "source", "segment"):
@@ -121,16 +128,18 @@ def win_rate_by(
     if by in ("source", "segment"):
         deals = deals.mutate(**{by: deals[by].fill_null(UNKNOWN)})
     frame = closed_totals(deals, quarter.start, quarter.end, by=keys).execute()
-    counts, amounts = ["closed", "won"], ["won_amount", "closed_amount"]
+    counts, amounts = ["closed", "won", "lost_without_amount"], ["won_amount", "closed_amount"]
     frame[counts] = frame[counts].astype("float64").fillna(0).astype("int64")
     frame[amounts] = frame[amounts].astype("float64").fillna(0.0)
     frame["lost"] = frame["closed"] - frame["won"]
     frame["win_rate"] = frame["won"] / frame["closed"]
-    frame["amount_rate"] = frame["won_amount"] / frame["closed_amount"].where(
-        frame["closed_amount"] != 0
+    known = (frame["closed_amount"] != 0) & ~lost_amounts_missing(
+        frame["lost_without_amount"], frame["lost"]
     )
+    frame["amount_rate"] = frame["won_amount"] / frame["closed_amount"].where(known)
     frame["small_sample"] = frame["closed"] < small_sample
     columns = [*keys, "closed", "won", "lost", "win_rate", "won_amount", "amount_rate"]
+    columns.append("lost_without_amount")
     frame = frame.sort_values(["won_amount", *keys], ascending=[False] + [True] * len(keys))
     return frame[[*columns, "small_sample"]].reset_index(drop=True)
 
@@ -356,6 +365,7 @@ class Velocity:
     qualified_stage: str
     open_qualified: int
     open_qualified_amount: float
+    open_unknown_stage: int
     win_rate: float | None
     avg_won_deal: float | None
     cycle_days: float | None
@@ -389,7 +399,9 @@ def sales_velocity(
     """Velocity per day = open qualified deals x win rate x average won deal / median cycle days.
 
     Open qualified deals: open at the quarter's end (``deal_snapshots``) in ``qualified_stage`` or
-    a later open stage (default: the second open stage). Win rate (count) and average won deal
+    a later open stage (default: the second open stage), and the open deals whose stage then is
+    unknown (closed since, no stage history for the day: ``open_unknown_stage`` of them), which
+    count as qualified rather than vanish from the pipeline. Win rate (count) and average won deal
     are the quarter's (``win_rate``); cycle days is the Kaplan-Meier median (``cycle_length``).
     Pass ``win`` and ``cycle`` when already computed. None when a factor is undefined.
     """
@@ -397,8 +409,17 @@ def sales_velocity(
     win = win or win_rate(tables, quarter, team)
     cycle = cycle or cycle_length(tables, quarter, team)
     snapshot = deal_snapshots(tables, [quarter.end], team)
-    qualified = snapshot.filter(snapshot.is_open & (snapshot.sort_order >= sort_order))
-    row = qualified.aggregate(n=qualified.count(), amount=qualified.amount.sum()).execute().iloc[0]
+    unknown = snapshot.stage == UNKNOWN_STAGE
+    qualified = snapshot.filter(snapshot.is_open & ((snapshot.sort_order >= sort_order) | unknown))
+    row = (
+        qualified.aggregate(
+            n=qualified.count(),
+            amount=qualified.amount.sum(),
+            unknown=(qualified.stage == UNKNOWN_STAGE).sum(),
+        )
+        .execute()
+        .iloc[0]
+    )
     n = plain_int(row["n"])
     per_day = None
     if win.rate is not None and win.avg_won_deal is not None and cycle.median_days:
@@ -407,6 +428,7 @@ def sales_velocity(
         qualified_stage=stage,
         open_qualified=n,
         open_qualified_amount=plain_float(row["amount"]) or 0.0,
+        open_unknown_stage=plain_int(row["unknown"]),
         win_rate=win.rate,
         avg_won_deal=win.avg_won_deal,
         cycle_days=cycle.median_days,
@@ -431,10 +453,12 @@ def funnel_headline(
     ``stage_reach`` already computed for the same quarter and team.
 
     Keys: closed_deals, won_deals, lost_deals, win_rate (+ _low, _high, small_sample),
-    won_amount, closed_amount, win_rate_amount, avg_won_deal, median_cycle_days (Kaplan-Meier),
+    won_amount, closed_amount, win_rate_amount (None when most lost deals have no amount),
+    lost_without_amount, avg_won_deal, median_cycle_days (Kaplan-Meier),
     median_won_cycle_days, stage_conversion (stage -> step conversion; first stage None),
     lead_conversion, leads, lead_window_days, velocity_per_day, open_qualified_deals,
-    qualified_stage, missing_tables.
+    open_unknown_stage_deals (of those, open at an unknown stage), qualified_stage,
+    missing_tables.
     """
     win = win_rate(tables, quarter, team, small_sample=small_sample)
     if cycle is None:
@@ -453,7 +477,9 @@ def funnel_headline(
         missing.append(exc.table)
         stage_conversion = None
     try:
-        leads = lead_conversion(tables, quarter, team, window_days=lead_window_days)
+        leads = lead_conversion(
+            tables, quarter, team, window_days=lead_window_days, small_sample=small_sample
+        )
     except MissingTableError as exc:
         missing.append(exc.table)
         leads = None
@@ -468,6 +494,7 @@ def funnel_headline(
         "won_amount": win.won_amount,
         "closed_amount": win.closed_amount,
         "win_rate_amount": win.amount_rate,
+        "lost_without_amount": win.lost_without_amount,
         "avg_won_deal": win.avg_won_deal,
         "median_cycle_days": cycle.median_days,
         "median_won_cycle_days": cycle.median_won_days,
@@ -477,6 +504,7 @@ def funnel_headline(
         "lead_window_days": lead_window_days,
         "velocity_per_day": velocity.per_day,
         "open_qualified_deals": velocity.open_qualified,
+        "open_unknown_stage_deals": velocity.open_unknown_stage,
         "qualified_stage": velocity.qualified_stage,
         "missing_tables": missing,
     }

@@ -2,7 +2,9 @@
 
 A deal's state on day ``d`` means its state at midnight at the start of ``d``: everything entered
 before ``d``. The state comes from stage_history when there is one; otherwise (and for a deal with
-no history row before ``d``) from the deal's current values.
+no history row before ``d``) from the deal's current values. A deal is open from its creation to
+its close whether or not history shows it: one that closed after ``d`` with no history to say
+where it stood is open on ``d`` at UNKNOWN_STAGE.
 """
 
 from __future__ import annotations
@@ -20,16 +22,18 @@ from salesops.metrics import Tables, plain_float, plain_int, require
 from salesops.metrics.scope import (
     ALL_TEAMS,
     closed_totals,
+    lost_amounts_missing,
     midnight,
     scoped_by_rep,
     scoped_opportunities,
     stack,
     within,
 )
-from salesops.metrics.stats import ratio
+from salesops.metrics.stats import at_least, ratio
 from salesops.periods import Quarter
 
 WinRateBasis = Literal["count", "amount"]
+UNKNOWN_STAGE = "unknown stage"
 
 
 def deal_snapshots(tables: Tables, days: Sequence[date], team: str = ALL_TEAMS) -> ibis.Table:
@@ -39,8 +43,9 @@ def deal_snapshots(tables: Tables, days: Sequence[date], team: str = ALL_TEAMS) 
     (ties broken by sort_order, then stage name): its stage with the stages table's flags, and
     its amount, close_date and forecast_category where the row has them (else the current ones).
     A deal created before d with no history row before d, and every deal when there is no
-    stage_history, takes its current values: open on d if open now or closed on or after d
-    (stage then unknown: null), won on d if won with a close_date before d.
+    stage_history, takes its current values: open on d if open now (at its current stage) or
+    closed on or after d (at UNKNOWN_STAGE, sort_order null), won on d if won with a close_date
+    before d.
     Columns: as_of (the day), opportunity_id, rep_id, team, stage, sort_order, is_open, is_won,
     amount, close_date, forecast_category, from_history. An unevaluated expression.
     """
@@ -58,7 +63,7 @@ def deal_snapshots(tables: Tables, days: Sequence[date], team: str = ALL_TEAMS) 
         "opportunity_id",
         "rep_id",
         "team",
-        stage=ibis.ifelse(closed_later, ibis.null("string"), current.stage),
+        stage=ibis.ifelse(closed_later, ibis.literal(UNKNOWN_STAGE), current.stage.cast("string")),
         sort_order=ibis.ifelse(closed_later, ibis.null("int64"), current.sort_order.cast("int64")),
         is_open=~current.is_closed | closed_later,
         is_won=current.is_won & (current.close_date < current.as_of),
@@ -145,8 +150,10 @@ def pipeline_coverage(
     with close_date in [quarter start, as_of). Deal states come from ``deal_snapshots``; ``basis``
     says "stage_history" or "opportunities" (current values, when there is no history).
     Required coverage = 1 / win rate of the ``lookback_quarters`` quarters before this one, by
-    count (won / closed, the DESIGN default) or by amount (won amount / closed amount).
-    Coverage is None when there is no quota or it is already met (gap <= 0). Needs quotas.
+    count (closed / won, docs/metrics.md) or by amount (closed amount / won amount; None when
+    most lost deals have no amount, ``lost_amounts_missing``), divided
+    once so that it equals a coverage of the same ratio. Coverage is None when there is no quota
+    or it is already met (booked reaches the quota, ``at_least``). Needs quotas.
     """
     if win_rate_basis not in ("count", "amount"):
         raise ParamsError(f"win rate basis must be 'count' or 'amount', got {win_rate_basis!r}")
@@ -171,10 +178,16 @@ def pipeline_coverage(
     booked_total = plain_float(row["booked"]) or 0.0
     gap = None if quota_total is None else quota_total - booked_total
     pipeline_total = plain_float(row["pipeline"]) or 0.0
+    won: float | None
+    closed: float | None
     if win_rate_basis == "amount":
-        win_rate = ratio(plain_float(row["won_amount"]), plain_float(row["closed_amount"]))
+        won, closed = plain_float(row["won_amount"]), plain_float(row["closed_amount"])
+        lost = plain_int(row["closed"]) - plain_int(row["won"])
+        if lost_amounts_missing(plain_int(row["lost_without_amount"]), lost):
+            won = closed = None  # the amount win rate would read about 100 %: withheld
     else:
-        win_rate = ratio(plain_int(row["won"]), plain_int(row["closed"]))
+        won, closed = plain_int(row["won"]), plain_int(row["closed"])
+    open_gap = gap is not None and not at_least(booked_total, quota_total)
     return PipelineCoverage(
         quarter=quarter.label,
         as_of=day,
@@ -183,10 +196,10 @@ def pipeline_coverage(
         quota=quota_total,
         booked=booked_total,
         gap=gap,
-        coverage=ratio(pipeline_total, gap) if gap is not None and gap > 0 else None,
-        win_rate=win_rate,
+        coverage=ratio(pipeline_total, gap) if open_gap else None,
+        win_rate=ratio(won, closed),
         win_rate_basis=win_rate_basis,
         win_rate_deals=plain_int(row["closed"]),
-        required_coverage=ratio(1.0, win_rate),
+        required_coverage=ratio(closed, won),
         basis="opportunities" if tables.get("stage_history") is None else "stage_history",
     )

@@ -25,7 +25,7 @@ from salesops.metrics.scope import (
     scoped_reps,
     whole_months_between,
 )
-from salesops.metrics.stats import ratio
+from salesops.metrics.stats import at_least, at_most, ratio
 from salesops.periods import Quarter
 
 RAMP_MONTHS = OrgSettings().ramp_months
@@ -41,7 +41,8 @@ def attainment(
 
     attainment = bookings / quota (NaN when the quota is missing or 0); gap = quota - bookings
     (negative above quota); tenure_months = whole months from hire_date to the quarter's end;
-    ramping = tenure_months < ``ramp_months`` (3); at_quota = attainment >= 100 %.
+    ramping = tenure_months < ``ramp_months`` (3); at_quota = attainment >= 100 % (``at_least``:
+    bookings equal to the quota but for float drift are at quota).
     Columns: rep_id, rep_name, team, hire_date, quota, bookings, attainment, gap, tenure_months,
     ramping, at_quota; highest attainment first. Needs quotas.
     """
@@ -70,7 +71,7 @@ def attainment(
     frame["gap"] = frame["quota"] - frame["bookings"]
     frame["tenure_months"] = frame["tenure_months"].astype("int64")
     frame["ramping"] = frame["tenure_months"] < ramp_months
-    frame["at_quota"] = frame["attainment"] >= 1.0
+    frame["at_quota"] = at_least(frame["attainment"], 1.0)
     frame["hire_date"] = pd.to_datetime(frame["hire_date"]).dt.date
     frame = frame.sort_values(["attainment", "bookings", "rep_id"], ascending=[False, False, True])
     columns = ["rep_id", "rep_name", "team", "hire_date", "quota", "bookings", "attainment", "gap"]
@@ -90,7 +91,7 @@ class ShareAtQuota:
 def share_at_quota(reps: pd.DataFrame, *, include_ramping: bool = True) -> ShareAtQuota:
     """Share of reps at quota among the reps of ``attainment`` with a quota above zero.
 
-    ``include_ramping=False`` leaves out ramping reps (tenure under the ramp months); the DESIGN
+    ``include_ramping=False`` leaves out ramping reps (under the ramp months); docs/metrics.md's
     default counts every rep with a quota.
     """
     counted = reps[reps["quota"] > 0]
@@ -118,12 +119,21 @@ class QuotaSummary:
     ramped_reps_at_quota_share: float | None
 
 
+def _gap(quota_total: float | None, bookings_total: float) -> float | None:
+    """quota - bookings; exactly 0 when the bookings equal the quota but for float drift."""
+    if quota_total is None:
+        return None
+    if at_least(bookings_total, quota_total) and at_most(bookings_total, quota_total):
+        return 0.0
+    return quota_total - bookings_total
+
+
 def quota_summary(reps: pd.DataFrame) -> QuotaSummary:
     """Team attainment = sum of bookings / sum of quota over the rows of ``attainment``.
 
     bookings_total covers every booking of the scope (reps without a quota too); quota_total is
     None when no rep has a quota row; gap = quota_total - bookings_total. The share at quota is
-    given with ramping reps (DESIGN default) and without them (``ramped_...``).
+    given with ramping reps (default: docs/metrics.md) and without them (``ramped_...``).
     """
     with_quota = reps["quota"].notna()
     quota_total = float(reps.loc[with_quota, "quota"].sum()) if with_quota.any() else None
@@ -138,7 +148,7 @@ def quota_summary(reps: pd.DataFrame) -> QuotaSummary:
         quota_total=quota_total,
         bookings_total=bookings_total,
         team_attainment=ratio(bookings_total, quota_total),
-        gap=None if quota_total is None else quota_total - bookings_total,
+        gap=_gap(quota_total, bookings_total),
         median_attainment=float(attained.median()) if len(attained) else None,
         reps_at_quota=everyone.at_quota,
         reps_at_quota_share=everyone.share,
@@ -147,12 +157,16 @@ def quota_summary(reps: pd.DataFrame) -> QuotaSummary:
     )
 
 
-def _bands(edges: tuple[float, ...], label: str) -> tuple[list[float], list[str]]:
-    bins = [-math.inf, *edges, math.inf]
+def _banded(values: pd.Series, edges: tuple[float, ...], label: str) -> pd.Categorical:
+    """Each value's band, lower edge included: the number of edges it reaches (``at_least``, so
+    an attainment short of 75 % by float drift alone is in the 75-100 % band)."""
     names = [f"under {edges[0]:g}{label}"]
     names += [f"{lo:g}-{hi:g}{label}" for lo, hi in pairwise(edges)]
     names.append(f"{edges[-1]:g}{label} and over")
-    return bins, names
+    codes = pd.Series(0, index=values.index)
+    for edge in edges:
+        codes += at_least(values, edge)
+    return pd.Categorical.from_codes(codes.where(values.notna(), -1), categories=names)
 
 
 def attainment_distribution(
@@ -164,8 +178,8 @@ def attainment_distribution(
     reps, share.
     """
     counted = reps.loc[reps["quota"] > 0, "attainment"]
-    bins, names = _bands(tuple(100 * b for b in bands), " %")
-    banded = pd.cut(counted * 100, bins=bins, labels=names, right=False)
+    banded = _banded(counted * 100, tuple(100 * b for b in bands), " %")
+    names = list(banded.categories)
     counts = banded.value_counts().reindex(names, fill_value=0)
     total = int(counts.sum())
     return pd.DataFrame(
@@ -184,8 +198,8 @@ def attainment_by_tenure(reps: pd.DataFrame, bands: tuple[int, ...] = TENURE_BAN
     Columns: tenure, reps, median_attainment, at_quota_share (NaN for an empty band).
     """
     counted = reps[reps["quota"] > 0]
-    bins, names = _bands(tuple(float(b) for b in bands), " months")
-    banded = pd.cut(counted["tenure_months"], bins=bins, labels=names, right=False)
+    banded = _banded(counted["tenure_months"], tuple(float(b) for b in bands), " months")
+    names = list(banded.categories)
     grouped = counted.groupby(banded, observed=False)
     return pd.DataFrame(
         {

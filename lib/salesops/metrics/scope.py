@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from typing import Any
 
 import ibis
 import pandas as pd
@@ -104,8 +105,16 @@ def stack(*tables: ibis.Table) -> ibis.Table:
     return ibis.union(*(table.cast(schema) for table in tables))
 
 
+def lost_amounts_missing(lost_without_amount: Any, lost: Any) -> Any:
+    """Whether most lost deals (over half) have no amount. Many CRMs blank a lost deal's amount;
+    the closed amount then holds little more than the won amount, and won / closed amount reads
+    near 100 %: an amount-based win rate is withheld. Works on numbers and Series."""
+    return 2 * lost_without_amount > lost
+
+
 def closed_totals(deals: ibis.Table, start: date, end: date, by: Sequence[str] = ()) -> ibis.Table:
-    """Deals closed in ``[start, end)`` (by close_date): closed, won, won_amount, closed_amount.
+    """Deals closed in ``[start, end)`` (by close_date): closed, won, won_amount, closed_amount,
+    lost_without_amount (lost deals whose amount is null).
 
     One row, or one row per ``by`` group. Closed and won are the deal's own is_closed and is_won
     flags; sums over no deals are null (read them as 0).
@@ -116,5 +125,6 @@ def closed_totals(deals: ibis.Table, start: date, end: date, by: Sequence[str] =
         "won": closed.is_won.sum(),
         "won_amount": closed.amount.sum(where=closed.is_won),
         "closed_amount": closed.amount.sum(),
+        "lost_without_amount": (~closed.is_won & closed.amount.isnull()).sum(),
     }
     return closed.group_by(list(by)).aggregate(**metrics) if by else closed.aggregate(**metrics)

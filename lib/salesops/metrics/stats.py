@@ -5,12 +5,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 SMALL_SAMPLE = 20
+# Relative tolerance of a threshold test: float sums and ratios drift by about 1e-16 per step,
+# while a real shortfall of a billionth of a threshold is no difference anyone reads.
+DRIFT = 1e-9
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -23,7 +28,7 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 
 def is_small_sample(n: int, threshold: int = SMALL_SAMPLE) -> bool:
-    """True when a rate rests on fewer than ``threshold`` observations (DESIGN: 20 deals)."""
+    """True when a rate rests on fewer than ``threshold`` observations (see docs/metrics.md)."""
     return n < threshold
 
 
@@ -79,28 +84,53 @@ def two_proportion_test(
     return TwoProportionResult(rate_a, rate_b, rate_a - rate_b, z, p_value, p_value < alpha)
 
 
+def at_least(value: Any, threshold: Any) -> Any:
+    """``value >= threshold``, where a value short of ``threshold`` by float drift alone (a
+    relative DRIFT) reaches it: 71819.40 + 5872.23 sums to 77691.62999999999, and a rep who
+    booked exactly a quota of 77691.63 is at quota. Works on numbers, arrays and Series."""
+    return value >= threshold - DRIFT * abs(threshold)
+
+
+def at_most(value: Any, threshold: Any) -> Any:
+    """``value <= threshold``, where a value above ``threshold`` by float drift alone is at it."""
+    return value <= threshold + DRIFT * abs(threshold)
+
+
 def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> pd.DataFrame:
     """Kaplan-Meier survival curve: columns ``time`` and ``survival`` (a step function).
 
     ``observed`` is True for an event (e.g. a won close) and False for a right-censored duration
-    (e.g. a deal still open). Computed with ``scipy.stats.ecdf`` on ``CensoredData``; the curve
-    starts at (0, 1) and has a row at every distinct duration. Empty input gives an empty frame.
+    (e.g. a deal still open). S(t) = product over event times t_i <= t of (n_i - d_i) / n_i, with
+    n_i at risk (duration >= t_i) and d_i events at t_i, multiplied as exact fractions of counts so
+    that a curve at exactly one half reads 0.5, not 0.5000000000000001 (each survival is the
+    exact value rounded once). The curve starts at (0, 1) and has a row at every distinct
+    duration. Empty input gives an empty frame.
     """
-    from scipy import stats  # half a second to import: only the reports with a curve pay it
-
     times = np.asarray(durations, dtype=float)
     events = np.asarray(observed, dtype=bool)
     if times.size == 0:
         return pd.DataFrame({"time": pd.Series(dtype=float), "survival": pd.Series(dtype=float)})
-    data = stats.CensoredData(uncensored=times[events], right=times[~events])
-    sf = stats.ecdf(data).sf
-    curve = pd.DataFrame({"time": sf.quantiles, "survival": sf.probabilities})
+    at_time = (
+        pd.DataFrame({"time": times, "event": events})
+        .groupby("time", sort=True)["event"]
+        .agg(["sum", "size"])
+    )
+    at_risk = at_time["size"][::-1].cumsum()[::-1]
+    survival, steps = Fraction(1), []
+    for died, risk in zip(at_time["sum"], at_risk, strict=True):
+        survival *= Fraction(int(risk) - int(died), int(risk))
+        steps.append(float(survival))
+    curve = pd.DataFrame({"time": at_time.index.to_numpy(dtype=float), "survival": steps})
     if curve["time"].iloc[0] > 0:
         curve = pd.concat([pd.DataFrame({"time": [0.0], "survival": [1.0]}), curve])
     return curve.reset_index(drop=True)
 
 
 def median_survival(curve: pd.DataFrame) -> float | None:
-    """The first time at which survival falls to 0.5 or below; None if it never does."""
+    """The first time at which survival falls to 0.5 or below; None if it never does.
+
+    ``kaplan_meier`` rounds each exact survival once, so a curve at exactly one half reads 0.5 and
+    one above it never does: the plain comparison is exact.
+    """
     reached = curve.loc[curve["survival"] <= 0.5, "time"]
     return None if reached.empty else float(reached.iloc[0])

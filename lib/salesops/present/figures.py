@@ -1,14 +1,16 @@
-"""A chart as the report shows it: an inline PNG with its caption and alt text."""
+"""A chart as the report shows it: an inline PNG with its caption and alt text, and the frame it
+was drawn from for an analyst who wants the numbers behind the bars."""
 
 from __future__ import annotations
 
 import base64
 import html
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib.pyplot as plt
+import pandas as pd
 from matplotlib.figure import Figure
 
 from salesops.charts.theme import DPI
@@ -22,11 +24,13 @@ FIGURE_CSS = """<style>
 
 @dataclass(frozen=True)
 class ReportFigure:
-    """A rendered chart: PNG bytes, a caption and the alt text for readers who cannot see it."""
+    """A rendered chart: PNG bytes, a caption and the alt text for readers who cannot see it;
+    ``frame`` is the data it was drawn from (left out of ``==``, the repr and the HTML)."""
 
     png: bytes
     caption: str
     alt: str
+    frame: pd.DataFrame | None = field(default=None, compare=False, repr=False)
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")
@@ -47,12 +51,13 @@ class ReportFigure:
         }
 
 
-def figure(fig: Figure, caption: str, alt: str) -> ReportFigure:
+def figure(fig: Figure, caption: str, alt: str, frame: pd.DataFrame | None = None) -> ReportFigure:
     """Render ``fig`` to PNG with ``caption`` and ``alt``, then close it so it shows only once.
 
-    ``caption`` says what the reader should take from the chart; ``alt`` describes it.
+    ``caption`` says what the reader should take from the chart; ``alt`` describes it; ``frame``
+    is the data the chart was drawn from, kept raw on the result.
     """
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
     plt.close(fig)
-    return ReportFigure(buffer.getvalue(), str(caption), str(alt))
+    return ReportFigure(buffer.getvalue(), str(caption), str(alt), frame)

@@ -1,24 +1,39 @@
-"""Small tables for the report: formatted, escaped, numbers right-aligned."""
+"""Small tables for the report: formatted, escaped, numbers right-aligned.
+
+A ``Table`` keeps the frame it was made from (``frame``, raw numbers and dates, in the columns and
+order shown) and each column's format (``formats``), so an analyst can sort or filter the data
+behind it; neither takes part in equality, the text repr or the HTML."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
 from typing import Any, Literal
 
 import pandas as pd
 
 from salesops import formatting
 
-ColumnFormat = Literal["money", "percent", "count", "days", "text"]
+ColumnFormat = Literal["money", "percent", "count", "days", "multiple", "date", "text"]
+
+
+def _missing(value: Any) -> bool:
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
 
 
 def _text(value: Any) -> str:
     """Any cell as text; a missing value reads "n/a"."""
-    if pd.api.types.is_scalar(value) and pd.isna(value):
+    return formatting.MISSING if _missing(value) else str(value)
+
+
+def _date(value: Any) -> str:
+    """A date (or the day of a timestamp) as ISO ``YYYY-MM-DD``; a missing one reads "n/a"."""
+    if _missing(value):  # first: NaT is a date too
         return formatting.MISSING
-    return str(value)
+    return f"{value:%Y-%m-%d}" if isinstance(value, date) else str(value)
 
 
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
@@ -26,8 +41,13 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "percent": formatting.percent,
     "count": formatting.count,
     "days": formatting.days,
+    "multiple": formatting.multiple,
+    "date": _date,
     "text": _text,
 }
+# Right-aligned in tables. A multiple ("2.8×") stays left, beside the name it qualifies, as the
+# coverage table has always shown it.
+_NUMERIC = frozenset({"money", "percent", "count", "days"})
 
 TABLE_CSS = """<style>
 .so-table{border-collapse:collapse;margin:8px 0 24px;font-size:.9rem;
@@ -42,12 +62,16 @@ TABLE_CSS = """<style>
 
 @dataclass(frozen=True)
 class Table:
-    """A formatted table: header, rows of display strings, and which columns are numbers."""
+    """A formatted table: header, rows of display strings, and which columns are numbers; with
+    the raw ``frame`` behind it and each column's format (both left out of ``==`` and repr)."""
 
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: tuple[bool, ...]
     caption: str | None = None
+    frame: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    formats: tuple[ColumnFormat, ...] = field(default=(), compare=False, repr=False)
+    currency: str = field(default="USD", compare=False, repr=False)
 
     def _repr_html_(self) -> str:
         classes = ["so-num" if n else "so-text" for n in self.numeric]
@@ -90,12 +114,15 @@ def table(
     formats: Mapping[str, ColumnFormat],
     caption: str | None = None,
     labels: Mapping[str, str] | None = None,
+    currency: str = "USD",
 ) -> Table:
     """``df``'s columns (not its index) as a report table; every cell is escaped.
 
     ``formats`` maps a column to money (whole amount with separators), percent (of a fraction),
-    count, days or text; unlisted columns are text. Numbers are right-aligned. Headers come from
-    ``labels`` or else read the column name as words.
+    count, days, multiple ("2.8×"), date (ISO day) or text; unlisted columns are text. Numbers are
+    right-aligned; money is in ``currency``. Headers come from ``labels`` or else read the column
+    name as words. ``df``
+    itself is kept as the table's ``frame``: pass raw values, never pre-formatted strings.
     """
     unknown = [c for c in formats if c not in df.columns]
     if unknown:
@@ -103,14 +130,21 @@ def table(
     bad = {c: f for c, f in formats.items() if f not in _FORMATTERS}
     if bad:
         raise ValueError(f"unknown column formats {bad}; use one of {sorted(_FORMATTERS)}")
-    kinds = [formats.get(c, "text") for c in df.columns]
+    kinds = tuple(formats.get(c, "text") for c in df.columns)
+    writers = [
+        partial(_FORMATTERS[kind], currency=currency) if kind == "money" else _FORMATTERS[kind]
+        for kind in kinds
+    ]
     rows = tuple(
-        tuple(_FORMATTERS[kind](value) for kind, value in zip(kinds, record, strict=True))
+        tuple(write(value) for write, value in zip(writers, record, strict=True))
         for record in df.itertuples(index=False, name=None)
     )
     return Table(
         columns=tuple((labels or {}).get(str(c)) or header(c) for c in df.columns),
         rows=rows,
-        numeric=tuple(kind != "text" for kind in kinds),
+        numeric=tuple(kind in _NUMERIC for kind in kinds),
         caption=caption,
+        frame=df.reset_index(drop=True),  # the index is not shown
+        formats=kinds,
+        currency=currency,
     )

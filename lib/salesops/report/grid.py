@@ -3,7 +3,8 @@
 Analyses are the notebooks that have a cell tagged ``parameters``; adding a notebook adds an
 analysis. The grid always starts with the all-teams roll-up (team ``all``, folder ``all``), which
 leadership reads first, followed by the selected teams. Team names reach the filesystem only
-through ``slugify`` and ``contained_path``.
+through ``slugify`` (see ``salesops.report.folders`` for which folder a name gets) and
+``contained_path``.
 """
 
 from __future__ import annotations
@@ -14,18 +15,18 @@ import json
 import keyword
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from salesops.errors import ParamsError
+from salesops.errors import ParamsError, excerpt
 from salesops.periods import Quarter
 
 ROLLUP_TEAM = "all"
 RUN_PARAMETERS = ("quarter", "team", "source")
 _SLUG_MAX = 60
+_ALLOWED = re.compile(r"\ballowed:\s*(.+?)\s*$")  # in a parameter's help comment
 _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "str": (str,),
     "int": (int,),
@@ -77,25 +78,58 @@ def has_parameters_cell(path: Path) -> bool:
     return _parameters_source(path) is not None
 
 
-def discover_analyses(notebooks_dir: Path) -> dict[str, Path]:
-    """Every ``*.ipynb`` in ``notebooks_dir`` with a ``parameters`` cell, by file stem, sorted."""
+@dataclass(frozen=True)
+class Notebooks:
+    """The notebooks folder: its analyses, and the notebooks that cannot be one (stem -> why:
+    not readable as a notebook, or a parameters cell that does not parse)."""
+
+    analyses: dict[str, Path]
+    broken: dict[str, str]
+
+
+def find_notebooks(notebooks_dir: Path) -> Notebooks:
+    """Every ``*.ipynb`` in ``notebooks_dir`` by file stem, sorted: those with a ``parameters``
+    cell are analyses; one without is no analysis (a scratch notebook) and is left out."""
     if not notebooks_dir.is_dir():
         raise ParamsError(f"notebooks folder {notebooks_dir} does not exist")
-    found = {
-        path.stem: path
-        for path in sorted(notebooks_dir.glob("*.ipynb"))
-        if has_parameters_cell(path)
-    }
-    if not found:
+    analyses: dict[str, Path] = {}
+    broken: dict[str, str] = {}
+    for path in sorted(notebooks_dir.glob("*.ipynb")):
+        try:
+            if has_parameters_cell(path):
+                _check_declarations(path)
+                analyses[path.stem] = path
+        except ParamsError as exc:
+            broken[path.stem] = str(exc)
+    if not analyses and not broken:
         raise ParamsError(f"no notebook with a cell tagged 'parameters' in {notebooks_dir}")
-    return found
+    return Notebooks(analyses, broken)
 
 
-def select_analyses(known: Mapping[str, Path], requested: Iterable[str]) -> dict[str, Path]:
-    """The requested analyses in the order given (every known one when none or ``all``)."""
+def _check_declarations(notebook: Path) -> None:
+    """The parameters cell parses, and so does every ``allowed:`` in it; ParamsError if not."""
+    for name, record in declared_parameters(notebook).items():
+        try:
+            _allowed(record["help"])
+        except ParamsError as exc:
+            raise ParamsError(f"the parameters cell of {notebook}: {name}: {exc}") from None
+
+
+def discover_analyses(notebooks_dir: Path) -> dict[str, Path]:
+    """Every analysis in ``notebooks_dir`` (see ``find_notebooks``), by file stem, sorted."""
+    return find_notebooks(notebooks_dir).analyses
+
+
+def select_analyses(notebooks: Notebooks, requested: Iterable[str]) -> dict[str, Path]:
+    """The requested analyses in the order given (every one when none or ``all``); a broken
+    notebook is refused only when it is named."""
+    known = notebooks.analyses
     names = list(dict.fromkeys(requested))
     if not names or names == ["all"]:
         return dict(known)
+    broken = [f"{name!r} ({notebooks.broken[name]})" for name in names if name in notebooks.broken]
+    if broken:
+        raise ParamsError(f"analysis {'; '.join(broken)}")
     unknown = [name for name in names if name not in known]
     if unknown:
         raise ParamsError(
@@ -104,8 +138,9 @@ def select_analyses(known: Mapping[str, Path], requested: Iterable[str]) -> dict
     return {name: known[name] for name in names}
 
 
-def _short_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+def short_hash(text: str, length: int = 8) -> str:
+    """The first ``length`` hex digits of the SHA-256 of ``text``'s exact UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
 def slugify(team: str) -> str:
@@ -118,24 +153,7 @@ def slugify(team: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", team).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     slug = slug[:_SLUG_MAX].rstrip("-")
-    return slug or f"team-{_short_hash(team)}"
-
-
-def team_slugs(teams: Iterable[str]) -> dict[str, str]:
-    """Slug of each team; teams whose slugs collide all get a hash of their name appended.
-
-    The roll-up team ``all`` always keeps the slug ``all``; a data team that would also map to
-    ``all`` is treated as a collision.
-    """
-    groups: dict[str, list[str]] = defaultdict(list)
-    for team in dict.fromkeys(teams):
-        groups[slugify(team)].append(team)
-    slugs: dict[str, str] = {}
-    for slug, members in groups.items():
-        for team in members:
-            keep = team == ROLLUP_TEAM or (len(members) == 1 and slug != ROLLUP_TEAM)
-            slugs[team] = slug if keep else f"{slug[: _SLUG_MAX - 9]}-{_short_hash(team)}"
-    return slugs
+    return slug or f"team-{short_hash(team)}"
 
 
 def contained_path(base: Path, *parts: str) -> Path:
@@ -220,19 +238,69 @@ def _accepted_types(type_name: str, default: str) -> tuple[type, ...] | None:
     return tuple(accepted)
 
 
+def _allowed(help_text: str) -> tuple[str, list[tuple[Any, Any]]] | None:
+    """The values a parameter's help comment allows after ``allowed:``: the text and its
+    (low, high) pairs (``-1, 1..3650``: -1, or 1 to 3650; ``0..``: 0 or more; ``"a", "b"``:
+    either word); None when it declares none. A declaration that does not parse is a
+    ParamsError."""
+    found = _ALLOWED.search(help_text)
+    if not found:
+        return None
+    pairs = []
+    for item in found.group(1).split(","):
+        low, dots, high = item.strip().partition("..")
+        try:
+            bounds = [ast.literal_eval(b.strip()) if b.strip() else None for b in (low, high)]
+        except (ValueError, SyntaxError):
+            raise ParamsError(f"cannot read the allowed values {found.group(1)!r}") from None
+        pairs.append((bounds[0], bounds[1]) if dots else (bounds[0], bounds[0]))
+    return found.group(1), pairs
+
+
+def _range_words(low: Any, high: Any) -> str:
+    """``(1, None)`` reads "1 or more", ``(0, 24)`` "0 to 24", ``(-1, -1)`` "-1"."""
+    if low == high:
+        return repr(low)
+    if high is None:
+        return f"{low!r} or more"
+    if low is None:
+        return f"{high!r} or less"
+    return f"{low!r} to {high!r}"
+
+
+def _in_words(pairs: list[tuple[Any, Any]]) -> str:
+    """``[(-1, -1), (1, None)]`` reads "-1, or 1 or more"."""
+    return ", or ".join(_range_words(low, high) for low, high in pairs)
+
+
+def _within(value: Any, low: Any, high: Any) -> bool:
+    """``low <= value <= high`` (an open end when None), False for values that do not compare."""
+    try:
+        return (low is None or low <= value) and (high is None or value <= high)
+    except TypeError:
+        return False
+
+
 def parameter_problem(name: str, value: Any, declared: Mapping[str, Any]) -> str | None:
-    """Why ``value`` cannot be given to the declared parameter ``name``, or None if it can."""
+    """Why ``value`` cannot be given to the declared parameter ``name``, or None if it can: its
+    type (the annotation, else the default's) or the values its help comment allows."""
     type_name = str(declared.get("inferred_type_name") or "")
     types = _accepted_types(type_name, declared["default"])
     if types is None:
         return None
     bool_as_number = isinstance(value, bool) and bool not in types
     if isinstance(value, types) and not bool_as_number:
-        return None
+        allowed = _allowed(str(declared.get("help") or ""))
+        if allowed is None or any(_within(value, low, high) for low, high in allowed[1]):
+            return None
+        return (
+            f"parameter {name!r} must be {_in_words(allowed[1])} (allowed: {allowed[0]} in the "
+            f"notebook's parameters cell), got {excerpt(value)}"
+        )
     wanted = type_name if type_name not in ("", "None") else types[0].__name__
     return (
         f"parameter {name!r} is declared {wanted} in the notebook's parameters cell, "
-        f"got {value!r} ({type(value).__name__})"
+        f"got {excerpt(value)} ({type(value).__name__})"
     )
 
 
@@ -332,13 +400,14 @@ def expand_grid(
     preset: str,
     extra: Mapping[str, Mapping[str, Any]],
     declared: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    folders: Mapping[str, str],
 ) -> list[Job]:
     """Every quarter x team x analysis, in that order, with the parameters to inject.
 
-    ``preset`` is injected only into notebooks that declare a ``preset`` parameter.
+    ``preset`` is injected only into notebooks that declare a ``preset`` parameter; ``folders``
+    gives each team's folder.
     """
     team_list = list(teams)
-    slugs = team_slugs(team_list)
     jobs: list[Job] = []
     for quarter in quarters:
         for team in team_list:
@@ -354,7 +423,7 @@ def expand_grid(
                     Job(
                         quarter=quarter.label,
                         team=team,
-                        team_slug=slugs[team],
+                        team_slug=folders[team],
                         analysis=analysis,
                         notebook=notebook,
                         parameters={**run_values, **extra.get(analysis, {})},

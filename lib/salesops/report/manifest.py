@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import salesops
+import salesops.analyses
 from salesops.report.files import atomic_write_text
 
 ReportKey = tuple[str, str, str]  # quarter, team, analysis
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
+STOPPED = ("interrupted", "not_started")  # statuses of reports an interruption kept from ending
 _PACKAGE_DIR = Path(salesops.__file__).resolve().parent
 _CODE_PATTERNS = ("**/*.py", "report/templates/**/*")
 
@@ -31,8 +33,9 @@ _CODE_PATTERNS = ("**/*.py", "report/templates/**/*")
 class RunRecord:
     """One report's entry in the manifest.
 
-    ``status`` is ``ok``, ``failed`` or ``interrupted``; ``kept`` holds the previous successful
-    entry of a run that was interrupted before it finished, whose files are still in place.
+    ``status`` is ``ok``, ``failed``, ``interrupted`` (stopped while it ran) or ``not_started``
+    (still queued when the run was stopped); ``kept`` holds the previous successful entry of such
+    a report, whose files are still in place.
     """
 
     quarter: str
@@ -65,12 +68,17 @@ class RunRecord:
 
 
 def code_fingerprint() -> str:
-    """Hash of the salesops version, its Python source and its report templates."""
+    """Hash of the salesops version, its Python source and its report templates, and of the
+    analyses of a project root outside the package (``salesops.analyses``)."""
     digest = hashlib.sha256(salesops.__version__.encode())
     files = {path for pattern in _CODE_PATTERNS for path in _PACKAGE_DIR.glob(pattern)}
     for path in sorted(p for p in files if p.is_file() and "__pycache__" not in p.parts):
         digest.update(path.relative_to(_PACKAGE_DIR).as_posix().encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for folder in salesops.analyses.__path__[1:]:  # a project root's own analyses, if any
+        for path in sorted(Path(folder).glob("*.py")):
+            digest.update(f"analyses/{path.name}".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
@@ -142,11 +150,11 @@ def previous_runs(path: Path) -> list[dict[str, Any]]:
 def reusable_records(path: Path) -> dict[ReportKey, dict[str, Any]]:
     """Successful entries of the previous manifest at ``path``, by (quarter, team, analysis).
 
-    An interrupted entry contributes the successful entry it kept.
+    An interrupted or never started entry contributes the successful entry it kept.
     """
     found: dict[ReportKey, dict[str, Any]] = {}
     for run in previous_runs(path):
-        entry = run.get("kept") if run.get("status") == "interrupted" else run
+        entry = run.get("kept") if run.get("status") in STOPPED else run
         if isinstance(entry, dict) and entry.get("status") == "ok" and entry.get("cache_key"):
             found[(entry["quarter"], entry["team"], entry["analysis"])] = entry
     return found
@@ -163,8 +171,10 @@ def write_manifest(
     data: Mapping[str, Any],
     code: str,
     records: Iterable[RunRecord],
+    skipped: Mapping[str, str],
 ) -> None:
-    """Write the quarter's manifest atomically; ``status`` is ``complete`` or ``interrupted``."""
+    """Write the quarter's manifest atomically; ``status`` is ``complete`` or ``interrupted``;
+    ``skipped`` names the broken notebooks the run left out, with the reason."""
     document = {
         "format": MANIFEST_FORMAT,
         "quarter": quarter,
@@ -175,5 +185,6 @@ def write_manifest(
         "data": dict(data),
         "code_fingerprint": code,
         "runs": [record.to_dict() for record in records],
+        "skipped_notebooks": dict(skipped),
     }
     atomic_write_text(path, json.dumps(document, indent=2, default=str) + "\n")

@@ -2,6 +2,8 @@
 
 Params files, analyses and their parameters, the output folder, the source (validated against
 the contract), the quarters and the teams are all checked here; bad input raises SalesopsError.
+Then the run takes the output folder's lock (see ``salesops.report.folders``), waiting for another
+run that holds it, and gives each team its folder.
 A source taken from ``$SALESOPS_SOURCE`` stays in the environment, which the kernels inherit: it
 is injected as an empty ``source``, so its credentials never become a notebook parameter.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +32,7 @@ from salesops.errors import (
 from salesops.periods import Quarter, last_complete_quarter
 from salesops.report import grid
 from salesops.report.files import require_writable_folder
+from salesops.report.folders import output_lock, team_folders
 from salesops.report.grid import Job
 from salesops.report.manifest import MANIFEST_NAME, code_fingerprint
 
@@ -112,7 +116,8 @@ class SourceFacts:
 @dataclass
 class RunPlan:
     """A checked run: its jobs, quarters, output folder, workers, cell timeout, what it knows of
-    its source, and the code fingerprint and org settings (both part of every cache key)."""
+    its source (and where the source is, with the preset that reads it), the code fingerprint
+    and org settings (both part of every cache key), and the broken notebooks it left out."""
 
     jobs: list[Job]
     quarters: list[Quarter]
@@ -122,6 +127,9 @@ class RunPlan:
     source: SourceFacts
     code: str
     settings: config.OrgSettings
+    location: str  # the source as given (a URL's password too): never written anywhere
+    preset: str | None
+    skipped: dict[str, str]  # broken notebooks left out: why
 
 
 def _first_line(exc: Exception) -> str:
@@ -140,8 +148,19 @@ def _reading(source: str) -> Iterator[None]:
         raise SourceError(f"cannot read {redact(source)}: {redact(_first_line(exc))}") from None
 
 
+def _rollup_name_problem(crm: Crm) -> list[ContractProblem]:
+    """A team named ``all`` would be taken for the all-teams roll-up: the reps that have it."""
+    if grid.ROLLUP_TEAM not in crm.teams():
+        return []
+    reps = crm.table("reps")
+    ids = reps.filter(reps.team == grid.ROLLUP_TEAM).rep_id.to_pyarrow().to_pylist()
+    rule = f"team {grid.ROLLUP_TEAM!r} names the all-teams roll-up (rename that team)"
+    return [ContractProblem("reps", "team", rule, len(ids), sorted(ids)[:5])]
+
+
 def _check(crm: Crm, source: str) -> None:
-    """Every contract problem, and required tables with no rows, at once as a ContractError."""
+    """Every contract problem, required tables with no rows, and a team named like the roll-up,
+    at once as a ContractError."""
     from salesops.data import contract
 
     with _reading(source):
@@ -152,6 +171,8 @@ def _check(crm: Crm, source: str) -> None:
             if counts.get(name) == 0
         ]
         problems += crm.problems()
+        if not problems:  # teams are read from reps, which must meet the contract first
+            problems += _rollup_name_problem(crm)
     if problems:
         raise ContractError(problems, source=crm.label)
 
@@ -191,6 +212,17 @@ def known_facts(out_dir: Path, label: str, fingerprint: str, code: str) -> Sourc
     return None
 
 
+def current_fingerprint(location: str, preset: str | None) -> str:
+    """The source's fingerprint as it is now, taken the way ``_checked_facts`` takes it."""
+    files = contract_files(location, preset)
+    if files:
+        return files_fingerprint(files)
+    from salesops.data.sources import open_crm
+
+    with _reading(location):
+        return open_crm(location, preset=preset).fingerprint()
+
+
 def _checked_facts(source: str, preset: str | None, out_dir: Path, code: str) -> SourceFacts:
     """The source's facts: recorded ones for files already checked by this code (so a run that
     reuses every report neither opens nor queries the source), else opened, checked and found."""
@@ -204,17 +236,21 @@ def _checked_facts(source: str, preset: str | None, out_dir: Path, code: str) ->
         return SourceFacts.of(crm, crm.fingerprint())
 
 
-def plan_run(request: RunRequest) -> RunPlan:
-    """Load and check everything the run needs; raises SalesopsError on any bad input."""
+def plan_run(request: RunRequest, hold: contextlib.ExitStack) -> RunPlan:
+    """Load and check everything the run needs; raises SalesopsError on any bad input.
+
+    The output folder's lock is entered on ``hold``: the caller keeps it until the run's
+    manifests are written."""
     for named in (request.params_file, request.org_params_file):
         if named is not None and not named.is_file():
             raise ParamsError(f"params file {named} does not exist")
     settings = config.load_org_settings(request.org_params_file)
     spec = config.load_run_spec(request.params_file)
-    known = grid.discover_analyses(request.notebooks_dir or config.NOTEBOOKS_DIR)
+    notebooks = grid.find_notebooks(request.notebooks_dir or config.NOTEBOOKS_DIR)
     spec_analyses = [] if spec.analyses == "all" else spec.analyses
-    analyses = grid.select_analyses(known, request.analyses or spec_analyses)
+    analyses = grid.select_analyses(notebooks, request.analyses or spec_analyses)
     declared = {name: grid.declared_parameters(path) for name, path in analyses.items()}
+    known = [*notebooks.analyses, *notebooks.broken]  # a broken draft's parameters wait for it
     grid.check_extra_parameters(analyses, known, spec.parameters, declared)
 
     out_dir = request.out_dir or (config.ROOT / spec.out if spec.out else config.REPORTS_DIR)
@@ -234,6 +270,8 @@ def plan_run(request: RunRequest) -> RunPlan:
     teams = grid.resolve_teams(request.teams or spec_teams, facts.teams, rollup=request.rollup)
     for quarter in quarters:
         require_writable_folder(grid.contained_path(out_dir, quarter.label))
+    hold.enter_context(output_lock(out_dir, request.progress or sys.stderr))
+    folders = team_folders(out_dir, [*facts.teams, *teams])
     jobs = grid.expand_grid(
         quarters,
         teams,
@@ -242,6 +280,7 @@ def plan_run(request: RunRequest) -> RunPlan:
         preset=preset or "",
         extra=spec.parameters,
         declared=declared,
+        folders=folders,
     )
     return RunPlan(
         jobs=jobs,
@@ -252,4 +291,7 @@ def plan_run(request: RunRequest) -> RunPlan:
         source=facts,
         code=code,
         settings=settings,
+        location=source,
+        preset=preset,
+        skipped=notebooks.broken,
     )

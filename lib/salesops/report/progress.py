@@ -20,6 +20,13 @@ def _label(quarter: str, team: str, analysis: str) -> str:
     return _printable(f"{quarter} / {team} / {analysis}")
 
 
+def _seconds(record: RunRecord) -> str:
+    """What a report took in this run: "reused" took none, "-" never started."""
+    if record.reused:
+        return "reused"
+    return "-" if record.status == "not_started" else f"{record.duration_s:.1f}"
+
+
 class Progress:
     """Writes ``[  12.3s] finished 2026Q3 / West / funnel in 8.1 s (done 3/8, running 2, ...)``.
 
@@ -76,14 +83,15 @@ class Progress:
                 self._emit(f"stopped  {label}")
 
     def summary(self, records: Iterable[RunRecord], exit_code: int, reason: str) -> None:
-        """The table of every report (team, analysis, status, seconds) and the exit code."""
+        """The table of every report (team, analysis, status, seconds; see ``_seconds``) and the
+        exit code."""
         rows = [
             (
                 _printable(r.quarter),
                 _printable(r.team),
                 _printable(r.analysis),
-                "reused" if r.reused else r.status + (f" ({r.error['kind']})" if r.error else ""),
-                f"{r.duration_s:.1f}",
+                r.status + (f" ({r.error['kind']})" if r.status == "failed" and r.error else ""),
+                _seconds(r),
             )
             for r in records
         ]

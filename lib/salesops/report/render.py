@@ -45,8 +45,11 @@ FAILURE_KINDS = frozenset(
     }
 )
 
-# Cells no reader sees: papermill's parameter cells and the error banners it inserts.
-_HIDDEN_TAGS = frozenset({"parameters", "injected-parameters", "papermill-error-cell-tag"})
+# Cells no reader sees: papermill's parameter cells and the error banners it inserts, and a
+# notebook's Explore section (cells tagged "explore"), which is for analysts in JupyterLab.
+_HIDDEN_TAGS = frozenset(
+    {"parameters", "injected-parameters", "papermill-error-cell-tag", "explore"}
+)
 # What a page may show, best first; scripts, widgets and LaTeX (it needs MathJax) never.
 _DISPLAY_PRIORITY = [
     "text/html",

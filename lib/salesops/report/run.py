@@ -4,9 +4,11 @@ Everything is checked before the first kernel starts (``salesops.report.plan``);
 SalesopsError. Meanwhile the fork server (``salesops.report.forkserver``) imports what the reports
 need, so that each report's kernel starts as a fork of it. Reports then run on a thread pool: each
 thread only waits on its own kernel process, so threads cost nothing, share the progress stream and
-let the main thread kill every kernel when the run is interrupted. A write that fails (a full disk,
-a folder turned read-only) fails its report, or the run when it is the index or manifest, and leaves
-the previous file whole.
+let the main thread kill every kernel when the run is interrupted. An interrupted run (Ctrl-C,
+SIGTERM) still writes its index and manifests, telling the reports that finished, the ones it
+stopped (``interrupted``) and the ones still queued (``not_started``) apart, then raises
+KeyboardInterrupt. A write that fails (a full disk, a folder turned read-only) fails its report, or
+the run when it is the index or manifest, and leaves the previous file whole.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from salesops.report.grid import Job
 from salesops.report.kernels import RunningKernels, kernel_environment
 from salesops.report.manifest import (
     MANIFEST_NAME,
+    STOPPED,
     ReportKey,
     RunRecord,
     cache_key,
@@ -43,16 +46,17 @@ from salesops.report.manifest import (
     write_manifest,
 )
 from salesops.report.pages import PageContext
-from salesops.report.plan import RunPlan, RunRequest, plan_run
+from salesops.report.plan import RunPlan, RunRequest, current_fingerprint, plan_run
 from salesops.report.progress import Progress
 from salesops.report.site import IndexEntry, render_index
 
-EXIT_OK, EXIT_FAILED = 0, 1
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 
 @dataclass
 class RunSummary:
-    """How the run went: one record per report, the exit code (0 all ok, 1 some failed) and why."""
+    """How the run went: one record per report, the exit code (0 all ok, 1 some failed, 130
+    interrupted) and why."""
 
     records: list[RunRecord]
     exit_code: int
@@ -103,12 +107,14 @@ class _Runner:
         self.plan = plan
         self.force = request.force
         self.kernels = kernels
+        self.interrupted = False
         self.env = env
         self.generated_at = _now()
         self.progress = Progress(request.progress or sys.stderr, total=len(plan.jobs))
         self.versions = software_versions(config.ROOT)
         self.code = plan.code
         self.fingerprint = plan.source.fingerprint
+        self.fingerprint_after: str | None = None  # set when the data changed during the run
         self.as_of = plan.source.as_of.isoformat()
         manifests = {
             q.label: grid.contained_path(plan.out_dir, q.label, MANIFEST_NAME)
@@ -196,7 +202,7 @@ class _Runner:
         from salesops.report.outputs import error_summary, hide_source, report_title, write_report
 
         if self.kernels.stopping.is_set():
-            return self.interrupted(job, key)
+            return self.not_started(job, key)
         started, clock = _now(), time.monotonic()
         self.progress.started(job)
         try:
@@ -247,14 +253,14 @@ class _Runner:
         self.progress.finished(record)
         return record
 
-    def interrupted(self, job: Job, key: str) -> RunRecord:
-        """The record of a report the interruption kept from running."""
-        record = self._record(job, key, title="", status="interrupted")
+    def not_started(self, job: Job, key: str) -> RunRecord:
+        """The record of a report the interruption kept from starting."""
+        record = self._record(job, key, title="", status="not_started")
         record.kept = self.previous[job.quarter].get(record.key)
         return record
 
     def execute(self) -> list[RunRecord]:
-        """Every job's record, in grid order; KeyboardInterrupt after recording an interruption."""
+        """Every job's record, in grid order; ``interrupted`` is set when the run was stopped."""
         keyed = [
             (
                 job,
@@ -287,34 +293,60 @@ class _Runner:
         done: dict[ReportKey, RunRecord],
         keyed: list[tuple[Job, str]],
     ) -> None:
-        """Run ``pending`` on the thread pool into ``done``; on an interruption, record it."""
+        """Run ``pending`` on the thread pool into ``done``; on an interruption, stop the kernels,
+        drop the queue and gather the reports that were running."""
         pool = ThreadPoolExecutor(max_workers=self.plan.workers, thread_name_prefix="report")
         futures: list[Future[RunRecord]] = []
         try:
-            futures = [pool.submit(self.run_one, job, key) for job, key in pending]
+            for job, key in pending:  # one by one: an interruption meanwhile knows each future
+                futures.append(pool.submit(self.run_one, job, key))
             for future in as_completed(futures):
                 record = future.result()
                 done[record.key] = record
         except KeyboardInterrupt:
+            self.interrupted = True
             self.progress.note("interrupted: stopping the kernels in flight")
             self.kernels.stop_all()
             pool.shutdown(wait=False, cancel_futures=True)
-            wait(futures)
-            for future in futures:
-                if not future.cancelled() and future.exception() is None:
+            # a future cancelled in the queue never completes (wait() on it would never return):
+            # wait only for those a worker took, which end once their kernels are killed
+            taken = [future for future in futures if not future.cancelled()]
+            wait(taken)
+            for future in taken:
+                if future.exception() is None:
                     record = future.result()
                     done[record.key] = record
-            self.write_manifests(self._in_order(done, keyed), status="interrupted", exit_code=None)
-            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def recheck_data(self, records: list[RunRecord]) -> None:
+        """Take the data's fingerprint again once reports ran. If the data changed meanwhile,
+        those reports may hold numbers of either version: say so, and clear their cache keys so
+        that no later run reuses them, even once the data is as it was."""
+        ran = [r for r in records if not r.reused and r.status not in STOPPED]
+        if not ran:
+            return
+        try:
+            after = current_fingerprint(self.plan.location, self.plan.preset)
+        except (SalesopsError, OSError) as exc:
+            after = f"unreadable: {exc}"
+        if after == self.fingerprint:
+            return
+        self.fingerprint_after = after
+        for record in ran:
+            record.cache_key = ""
+        self.progress.note(
+            f"warning: the data changed while the reports ran (fingerprint {self.fingerprint} "
+            f"at the start, {after} at the end): the {len(ran)} reports that ran may mix both "
+            "and will be rendered again by the next run"
+        )
 
     def _in_order(
         self, done: dict[ReportKey, RunRecord], keyed: list[tuple[Job, str]]
     ) -> list[RunRecord]:
-        """Records in grid order; a job with none was kept from running by an interruption."""
+        """Records in grid order; a job with none was kept from starting by an interruption."""
         return [
-            done.get((job.quarter, job.team, job.analysis)) or self.interrupted(job, key)
+            done.get((job.quarter, job.team, job.analysis)) or self.not_started(job, key)
             for job, key in keyed
         ]
 
@@ -329,10 +361,19 @@ class _Runner:
                 exit_code=exit_code,
                 generated_at=self.generated_at,
                 versions=self.versions,
-                data=self.plan.source.to_manifest(),
+                data=self._data_record(),
                 code=self.code,
                 records=[r for r in [*records, *self.earlier] if r.quarter == quarter.label],
+                skipped=self.plan.skipped,
             )
+
+    def _data_record(self) -> dict[str, Any]:
+        """The manifest's ``data``: the source's facts, and ``fingerprint_after`` when the data
+        changed during the run."""
+        data = self.plan.source.to_manifest()
+        if self.fingerprint_after is not None:
+            data["fingerprint_after"] = self.fingerprint_after
+        return data
 
     def write_indexes(self, records: list[RunRecord]) -> list[Path]:
         """``<out>/<quarter>/index.html`` for each quarter, linking every team x analysis."""
@@ -343,7 +384,7 @@ class _Runner:
             has_previous = grid.contained_path(self.plan.out_dir, previous.label, "index.html")
             entries = [
                 self._index_entry(record, folder)
-                for record in [*records, *self.earlier]
+                for record in _published([*records, *self.earlier])
                 if record.quarter == quarter.label
             ]
             page = render_index(
@@ -375,6 +416,33 @@ class _Runner:
         )
 
 
+def _published(records: list[RunRecord]) -> list[RunRecord]:
+    """What the index shows: a report the interruption stopped shows the previous report it kept,
+    or nothing when there is none (it has no page)."""
+    shown = []
+    for record in records:
+        if record.status not in STOPPED:
+            shown.append(record)
+        elif record.kept is not None:
+            shown.append(RunRecord.from_dict(record.kept))
+    return shown
+
+
+def _outcome(records: list[RunRecord], interrupted: bool) -> tuple[int, str]:
+    """The exit code and its reason: 130 when interrupted, else 1 when any report failed."""
+    if interrupted:
+        counts = {s: sum(r.status == s for r in records) for s in STOPPED}
+        finished = len(records) - sum(counts.values())
+        return EXIT_INTERRUPTED, (
+            f"interrupted: {finished} of {len(records)} reports finished, "
+            f"{counts['interrupted']} stopped, {counts['not_started']} not started"
+        )
+    failed = sum(r.status != "ok" for r in records)
+    if failed:
+        return EXIT_FAILED, f"{failed} of {len(records)} reports failed"
+    return EXIT_OK, f"all {len(records)} reports ok ({sum(r.reused for r in records)} reused)"
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -384,37 +452,52 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def run_reports(request: RunRequest) -> RunSummary:
-    """Render every report of the request; see the module docstring for the guarantees."""
+    """Render every report of the request; see the module docstring for the guarantees.
+
+    Raises KeyboardInterrupt, once the index and manifests are written, when the run was
+    interrupted."""
     env = kernel_environment(config.ROOT)
     if request.org_params_file is not None:  # the kernels read the same org settings
         env[config.ORG_PARAMS_ENV] = str(request.org_params_file.resolve())
-    # the fork server starts first, so that its imports overlap the checks of the plan
-    with fork_server(env, enabled=request.fork_kernels) as server:
-        plan = plan_run(request)
-        runner = _Runner(plan, request, RunningKernels(server), env)
-        quarters = ", ".join(q.label for q in plan.quarters)
-        runner.progress.note(
-            f"salesops run: {len(plan.jobs)} reports for {quarters} from {plan.source.label}, "
-            f"{plan.workers} at once, into {plan.out_dir}"
-        )
-        with _sigterm_interrupts(), _papermill_quiet():
-            records = runner.execute()
-    failed = [r for r in records if r.status != "ok"]
-    reused = sum(r.reused for r in records)
-    if failed:
-        exit_code, reason = EXIT_FAILED, f"{len(failed)} of {len(records)} reports failed"
-    else:
-        exit_code, reason = EXIT_OK, f"all {len(records)} reports ok ({reused} reused)"
+    # the fork server starts first, so that its imports overlap the checks of the plan; the
+    # output folder's lock, taken by the plan, is held until the manifests are written
+    with contextlib.ExitStack() as hold:
+        with fork_server(env, enabled=request.fork_kernels) as server:
+            plan = plan_run(request, hold)
+            runner = _Runner(plan, request, RunningKernels(server), env)
+            quarters = ", ".join(q.label for q in plan.quarters)
+            runner.progress.note(
+                f"salesops run: {len(plan.jobs)} reports for {quarters} from "
+                f"{plan.source.label}, {plan.workers} at once, into {plan.out_dir}"
+            )
+            for name, reason in plan.skipped.items():
+                runner.progress.note(f"warning: skipped the notebook {name}: {reason}")
+            with _sigterm_interrupts(), _papermill_quiet():
+                records = runner.execute()
+            runner.recheck_data(records)
+        return _publish(runner, records)
+
+
+def _publish(runner: _Runner, records: list[RunRecord]) -> RunSummary:
+    """Write the indexes and manifests, print the summary; KeyboardInterrupt if interrupted."""
+    exit_code, reason = _outcome(records, runner.interrupted)
+    status = "interrupted" if runner.interrupted else "complete"
     pages: list[Path] = []
     try:
         pages = runner.write_indexes(records)
-        runner.write_manifests(records, status="complete", exit_code=exit_code)
+        runner.write_manifests(records, status=status, exit_code=exit_code)
     except OSError as exc:  # a full disk or a folder gone read-only: the old files stay whole
-        exit_code = EXIT_FAILED
+        exit_code = EXIT_INTERRUPTED if runner.interrupted else EXIT_FAILED
         reason += f"; the index or manifest could not be written: {exc.strerror or exc}"
     runner.progress.summary(records, exit_code, reason)
     for page in pages:
         runner.progress.note(f"index: {page}")
+    if runner.interrupted:
+        raise KeyboardInterrupt
     return RunSummary(
-        records=records, exit_code=exit_code, reason=reason, out_dir=plan.out_dir, index_pages=pages
+        records=records,
+        exit_code=exit_code,
+        reason=reason,
+        out_dir=runner.plan.out_dir,
+        index_pages=pages,
     )

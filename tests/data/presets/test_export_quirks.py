@@ -74,6 +74,29 @@ def test_day_first_reads_slashed_dates_the_european_way(db: duckdb.DuckDBPyConne
     assert _read(db, quirks.date("$v"), "07/02/2026") == "2026-07-02"
 
 
+@pytest.mark.parametrize(
+    ("found", "day_first", "month_first"),
+    [
+        ("26-02-2018 19:58", "2018-02-26 19:58:00", "26-02-2018 19:58"),
+        ("26.02.2018", "2018-02-26 00:00:00", "2018-02-26 00:00:00"),
+        ("26/02/2018", "2018-02-26 00:00:00", "26/02/2018"),
+        ("6-2-2018", "2018-02-06 00:00:00", "2018-06-02 00:00:00"),
+        ("02-26-2018 7:58 PM", "02-26-2018 7:58 PM", "2018-02-26 19:58:00"),
+        ("02.26.2018", "02.26.2018", "2018-02-26 00:00:00"),
+        ("2018-02-26", "2018-02-26 00:00:00", "2018-02-26 00:00:00"),
+        ("2018-02-06T10:00:00Z", "2018-02-06 10:00:00", "2018-02-06 10:00:00"),
+        ("31-31-2018", "31-31-2018", "31-31-2018"),
+    ],
+)
+def test_dates_read_with_any_separator_in_the_chosen_order(
+    db: duckdb.DuckDBPyConnection, found: str, day_first: str, month_first: str
+) -> None:
+    # dotted dates are European whatever the order (30.11.2026 can only be day first); ISO stays
+    # ISO; a value no order reads is passed through for the contract check to name
+    assert _read(db, quirks.timestamp("$v", day_first=True), found) == day_first
+    assert _read(db, quirks.timestamp("$v"), found) == month_first
+
+
 def test_numbers_with_thousands_separators(db: duckdb.DuckDBPyConnection) -> None:
     assert _read(db, quirks.number("$v"), "5,000.00") == "5000.0"
     assert _read(db, quirks.number("$v"), "n/a") == "n/a"

@@ -11,7 +11,7 @@ from crm_exports import generic_export, write
 from salesops import config
 from salesops.data.presets.mapping import load_mapping
 from salesops.data.sources import Crm, open_crm
-from salesops.errors import ParamsError
+from salesops.errors import ParamsError, SourceError
 from salesops.metrics.funnel import stage_reach, win_rate
 from salesops.periods import Quarter
 
@@ -84,3 +84,12 @@ def test_a_mapping_file_maps_folders_only_not_a_duckdb_file(tmp_path: Path) -> N
     mapping = write(tmp_path, "mapping.yaml", "preset: salesforce")
     crm = open_crm(config.DEFAULT_SOURCE, mapping=mapping)
     assert crm.mapping is None and crm.has("reps")
+
+
+def test_a_header_that_names_a_column_twice_is_named_with_its_file(tmp_path: Path) -> None:
+    folder = generic_export(tmp_path / "twice")
+    path = folder / "affaires.csv"
+    text = path.read_text(encoding="windows-1252").replace(";Montant", ";montant", 1)
+    path.write_text(text.replace("Étape;", "Montant;", 1), encoding="windows-1252")
+    with pytest.raises(SourceError, match=r"affaires\.csv: its header names montant twice"):
+        open_crm(folder, preset=str(folder / "mapping.yaml"))

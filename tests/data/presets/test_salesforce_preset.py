@@ -32,7 +32,7 @@ def _frame(crm: Crm, table: str, key: str) -> pd.DataFrame:
 def test_the_export_meets_the_contract_with_every_table_mapped(crm: Crm) -> None:
     assert crm.problems() == []
     assert crm.missing == []
-    assert crm.mapping is not None and crm.mapping.unconverted_currencies == []
+    assert crm.unconverted_currencies == []
 
 
 def test_deals_take_flags_from_isclosed_iswon_and_amounts_in_the_corporate_currency(
@@ -147,7 +147,7 @@ def test_several_currencies_without_rates_are_left_as_found_and_flagged(tmp_path
     crm = open_crm(folder, preset="salesforce")
     deals = _frame(crm, "opportunities", "opportunity_id")
     assert deals.loc["O2", ["amount", "currency"]].tolist() == [8000, "EUR"]
-    assert crm.mapping.unconverted_currencies == ["EUR"]
+    assert crm.unconverted_currencies == ["EUR"]
     assert "add CurrencyType.csv" in crm.summary()
     # counts still add up: 4 closed, 3 won
     assert win_rate(crm.tables, Q3).closed == 4

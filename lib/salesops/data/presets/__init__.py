@@ -16,7 +16,7 @@ import ibis
 from salesops import config
 from salesops.data import contract
 from salesops.data.locations import MAPPING_FILE
-from salesops.data.presets import generic, hubspot, salesforce
+from salesops.data.presets import generic, hubspot, repairs, salesforce
 from salesops.data.presets.export import Export
 from salesops.data.presets.log import MappingLog
 from salesops.data.presets.mapping import Context, MappingFile, load_mapping
@@ -27,6 +27,7 @@ PRESETS: dict[str, Callable[[Context], Export]] = {
     "hubspot": hubspot.map_export,
 }
 KNOWN_PRESETS: tuple[str, ...] = tuple(PRESETS)
+# what to add to convert deal amounts, in the export's terms (``sources.Crm.currency_note``)
 RATES_HINTS = {
     "generic": "fx_rates.csv (currency, rate to the reporting currency)",
     "salesforce": salesforce.RATES_HINT,
@@ -79,6 +80,7 @@ def map_folder(
     options = mapping or MappingFile.model_validate({"preset": name})
     ctx = Context(folder, options, currency, start_month)
     export = PRESETS[name](ctx)
+    repairs.repair(export, _fills(name, options))
     tables = {
         table: export.con.table(table)
         for table in contract.TABLES
@@ -86,26 +88,13 @@ def map_folder(
             f"SELECT count(*) FROM information_schema.tables WHERE table_name = '{table}'"
         )
     }
-    _flag_unconverted(export, tables, currency, RATES_HINTS[name])
     return MappedExport(export.con, tables, export.files, export.log)
 
 
-def _flag_unconverted(
-    export: Export, tables: dict[str, ibis.Table], currency: str, hint: str
-) -> None:
-    """Record the currencies whose deal amounts are not in the reporting currency."""
-    if "opportunities" not in tables:
-        return
-    rows = export.rows(
-        "SELECT DISTINCT currency FROM opportunities WHERE currency IS NOT NULL ORDER BY 1"
-    )
-    found = [str(r[0]) for r in rows]
-    if len(found) <= 1:
-        return
-    others = [c for c in found if c != currency] if currency in found else found[1:]
-    export.log.unconverted_currencies = others
-    export.log.note(
-        f"Deal amounts are in {', '.join(found)} and no rate converts "
-        f"{', '.join(others)}: amounts are left as found, so amount metrics would add different "
-        f"currencies (counts are unaffected); add {hint} to convert them."
-    )
+def _fills(name: str, options: MappingFile) -> dict[str, dict[str, str]]:
+    """Blank cells to fill per contract table and column: the generic preset's from the mapping
+    file; a Salesforce or HubSpot deal without an amount is worth 0 (both leave it blank until a
+    rep sets it)."""
+    if name == "generic":
+        return {table: dict(spec.fill) for table, spec in options.tables.items() if spec.fill}
+    return {"opportunities": {"amount": "0"}}

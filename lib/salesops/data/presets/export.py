@@ -178,6 +178,7 @@ def _load_file(export: Export, obj: str, path: Path, encoding: Encoding, scratch
             select = (
                 f"SELECT * FROM read_csv({_literal(readable)}, all_varchar = true, header = true)"
             )
+            check_header(export.db, readable, path)
         export.db.execute(f"CREATE TABLE {target} AS {select}")
     except duckdb.Error as exc:
         raise SourceError(f"cannot read {path}: {exc}") from exc
@@ -190,3 +191,17 @@ def _load_file(export: Export, obj: str, path: Path, encoding: Encoding, scratch
 
 def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def check_header(db: duckdb.DuckDBPyConnection, path: Path, shown: Path | None = None) -> None:
+    """SourceError naming the columns a CSV file's header names twice (in any case): DuckDB
+    would rename the second (``amount_1``) and only the first would be read, which a contract
+    problem about other rows would not explain. ``shown`` is the file to name, if not ``path``."""
+    first = f"SELECT * FROM read_csv({_literal(path)}, all_varchar = true, header = false) LIMIT 1"
+    names = [str(cell).strip().lower() for cell in db.execute(first).fetchone() or () if cell]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise SourceError(
+            f"cannot read {shown or path}: its header names {', '.join(twice)} twice "
+            "(the columns of one name must be one column)"
+        )

@@ -1,10 +1,12 @@
-"""The generic preset with a mapping file: files holding the contract tables under other names.
+"""The generic preset: files holding the contract tables, under their names or others.
 
 Per contract table the mapping file may name the file, rename columns, map values, give date
-formats and constant columns; every value is then read with the export quirks (booleans in any
-spelling, dates in several formats, numbers with thousands separators, names NFC-normalised). A
-required contract column the file lacks stays absent, so the contract check reports it as
-missing; a nullable one (``reps.region``) becomes a column of nulls.
+formats, constant columns and fills of blank cells (which ``repairs`` applies, as for every
+preset); every value is then read with the export quirks (booleans in any spelling, dates in
+several formats, numbers with thousands separators, names NFC-normalised). Without a mapping file
+each table's file and columns go by their contract names. A required contract column the file
+lacks stays absent, so the contract check reports it as missing; a nullable one (``reps.region``)
+becomes a column of nulls.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from salesops.data.presets import quirks
 from salesops.data.presets.export import Export, load_export
 from salesops.data.presets.log import MappingLog
 from salesops.data.presets.mapping import Context, TableMapping
-from salesops.errors import ParamsError
 
 _NAMES = {"stage", "team"}
 
@@ -51,12 +52,6 @@ def _value(export: Export, ctx: Context, table: str, column: str, spec: TableMap
 def map_export(ctx: Context) -> Export:
     """Load the contract tables' files and define each as a view of contract columns (text)."""
     log = MappingLog("generic")
-    unknown = sorted(set(ctx.mapping.tables) - set(contract.TABLES))
-    if unknown:
-        raise ParamsError(
-            f"the mapping file maps {', '.join(unknown)}, which are not contract tables "
-            f"({', '.join(contract.TABLES)})"
-        )
     renamed = {**ctx.mapping.files}
     renamed.update({t: spec.file for t, spec in ctx.mapping.tables.items() if spec.file})
     names = {table: () for table in contract.TABLES}

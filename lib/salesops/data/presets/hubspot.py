@@ -25,11 +25,6 @@ from salesops.data.presets.mapping import Context
 from salesops.errors import SourceError
 from salesops.formatting import count
 
-
-def _deal_count(n: int) -> str:
-    return f"{count(n)} deal{'' if n == 1 else 's'}"
-
-
 RATES_HINT = "the deals' amount in company currency (amount_in_home_currency)"
 UNASSIGNED = "Unassigned"
 
@@ -259,31 +254,17 @@ class _Mapper:
             else "SELECT NULL::VARCHAR AS stage, NULL::BOOLEAN AS closed, NULL::BOOLEAN AS won "
             "WHERE FALSE"
         )
-        x.db.execute(
-            "CREATE TABLE hs_flagged AS SELECT d.*, s.closed, s.won, "
-            "coalesce(s.closed AND d.close_day < CAST(d.created_ts AS DATE), FALSE) AS backwards "
-            f"FROM hs_deals AS d LEFT JOIN ({flags}) AS s USING (stage)"
-        )
         x.view(
             "opportunities",
             "SELECT id AS opportunity_id, owner AS rep_id, account AS account_id, "
-            "CASE WHEN backwards THEN strftime(close_day, '%Y-%m-%d 00:00:00') ELSE created_text "
-            "END AS created_at, close_text AS close_date, stage, CAST(closed AS VARCHAR) AS "
-            f"is_closed, CAST(won AS VARCHAR) AS is_won, coalesce({q.number('raw_amount')}, '0') "
-            "AS amount, currency, fc AS forecast_category, source, NULL AS segment, "
-            "NULL AS product FROM hs_flagged",
+            "created_text AS created_at, close_text AS close_date, stage, "
+            "CAST(s.closed AS VARCHAR) AS is_closed, CAST(s.won AS VARCHAR) AS is_won, "
+            f"{q.number('raw_amount')} AS amount, currency, fc AS forecast_category, source, "
+            "NULL AS segment, NULL AS product "
+            f"FROM hs_deals LEFT JOIN ({flags}) AS s USING (stage)",
         )
         what = "amount in company currency" if home else "amount in each deal's currency"
         self.log.map("opportunities", f"{x.files[d].name} ({what}; flags from the stage)")
-        backwards = int(x.scalar("SELECT count(*) FROM hs_flagged WHERE backwards") or 0)
-        if backwards:
-            self.log.note(
-                f"{_deal_count(backwards)} closed before they were created (entered after the "
-                "fact): created_at is set to the close date, so their cycle is 0 days."
-            )
-        no_amount = int(x.scalar("SELECT count(*) FROM hs_deals WHERE raw_amount IS NULL") or 0)
-        if no_amount:
-            self.log.note(f"{_deal_count(no_amount)} without an amount: read as 0.")
         self._history(pipeline)
 
     def _history(self, pipeline: str) -> None:

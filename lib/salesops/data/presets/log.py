@@ -8,18 +8,13 @@ from pathlib import Path
 
 @dataclass
 class MappingLog:
-    """The record of one mapping: files read, tables mapped, objects missing, quirks met.
-
-    ``unconverted_currencies`` lists the currencies whose amounts were left as found because no
-    conversion rate covers them: amount totals mix currencies unless it is empty.
-    """
+    """The record of one mapping: files read, tables mapped, objects missing, quirks met."""
 
     preset: str
     found: dict[str, str] = field(default_factory=dict)
     mapped: dict[str, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    unconverted_currencies: list[str] = field(default_factory=list)
 
     def read(self, name: str, path: Path, rows: int, encoding: str) -> None:
         self.found[name] = f"{path.name} ({rows:,} rows, {encoding})"

@@ -2,20 +2,35 @@
 
 One file describes one export: which preset reads it, the file encoding, how dates are written,
 the Salesforce or HubSpot options, and for the generic preset per contract table the file, column
-renames, value maps, date formats and constant columns. Read with the safe loader and validated
-like every params file: an unknown key or a bad value is a ``ParamsError`` naming it.
+renames, value maps, date formats, constant columns and fills of blank cells. Read with the safe
+loader and validated like every params file: an unknown key, table or column, or a bad value, is a
+``ParamsError`` naming it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from salesops import config
+from salesops.data import contract
 from salesops.errors import ParamsError
+
+
+def _as_text(value: object) -> object:
+    """A YAML scalar as the text a cell would hold: 0 -> "0", true -> "true", a date -> ISO."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float | date):
+        return value.isoformat() if isinstance(value, date) else str(value)
+    return value
+
+
+Cell = Annotated[str, BeforeValidator(_as_text)]
 
 Encoding = Literal["auto", "utf-8", "windows-1252"]
 
@@ -40,6 +55,16 @@ class TableMapping(_Strict):
     constants: dict[str, str] = Field(
         default_factory=dict, description="contract column -> the value of every row"
     )
+    fill: dict[str, Cell] = Field(
+        default_factory=dict,
+        description="contract column -> the value of its blank cells, written as the contract "
+        "reads it (2026-12-31, 0, true)",
+    )
+
+    def columns_named(self) -> set[str]:
+        """Every contract column this entry names."""
+        named = (self.columns, self.values, self.dates, self.constants, self.fill)
+        return {column for mapping in named for column in mapping}
 
 
 class MappingFile(_Strict):
@@ -60,6 +85,22 @@ class MappingFile(_Strict):
         default_factory=dict, description="object -> file name, when the export names it otherwise"
     )
     tables: dict[str, TableMapping] = Field(default_factory=dict)
+
+    @field_validator("tables")
+    @classmethod
+    def _contract_names(cls, tables: dict[str, TableMapping]) -> dict[str, TableMapping]:
+        """Tables and columns must be the contract's: a typo would otherwise map nothing."""
+        wrong = sorted(set(tables) - set(contract.TABLES))
+        if wrong:
+            known = ", ".join(contract.TABLES)
+            raise ValueError(f"{', '.join(wrong)}: not contract tables ({known})")
+        for table, spec in tables.items():
+            columns = contract.TABLES[table].columns
+            if unknown := sorted(spec.columns_named() - set(columns)):
+                raise ValueError(
+                    f"{table}: {', '.join(unknown)}: not columns of {table} ({', '.join(columns)})"
+                )
+        return tables
 
 
 def load_mapping(path: Path) -> MappingFile:

@@ -11,8 +11,9 @@ from __future__ import annotations
 TRUE_WORDS = ("1", "true", "t", "yes", "y")
 FALSE_WORDS = ("0", "false", "f", "no", "n")
 
-_MONTH_FIRST = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M")
-_DAY_FIRST = ("%d/%m/%Y %I:%M:%S %p", "%d/%m/%Y %I:%M %p", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
+_TIMES = (" %I:%M:%S %p", " %I:%M %p", " %H:%M:%S", " %H:%M", "")  # or none
+_MONTH_FIRST = tuple(f"%m/%d/%Y{time}" for time in _TIMES)
+_DAY_FIRST = tuple(f.replace("%m/%d", "%d/%m") for f in _MONTH_FIRST)
 _OTHER = (
     "%d.%m.%Y %H:%M:%S",
     "%d.%m.%Y %H:%M",
@@ -23,6 +24,8 @@ _OTHER = (
     "%d %b %Y",
     "%b %d, %Y",
 )
+# day and month of one or two digits and a four-digit year, separated by / - or .
+_NUMERIC_DATE = r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
 
 
 def quoted(text: str) -> str:
@@ -59,21 +62,30 @@ def is_true(expr: str) -> str:
     return f"try_cast({boolean(expr)} AS BOOLEAN)"
 
 
+def _listed(formats: tuple[str, ...]) -> str:
+    return "[" + ", ".join(quoted(f) for f in formats) + "]"
+
+
 def parsed_timestamp(expr: str, *, day_first: bool = False) -> str:
-    """A SQL TIMESTAMP (UTC) or null: ISO 8601 with or without time or offset (an offset is
-    converted to UTC, no offset means UTC), epoch milliseconds (warehouse syncs), then
-    03/04/2026-style dates month first (US exports) unless ``day_first``, dotted European dates,
-    and named months."""
+    """A SQL TIMESTAMP (UTC) or null.
+
+    Day, month and year in digits with any separator (/, - or .), with or without a time, are
+    read month first (US exports) unless ``day_first``; dotted ones that cannot be month first
+    (30.11.2026) day first, as Europe writes them. Anything else: ISO 8601 with or without time or
+    offset (an offset is converted to UTC, no offset means UTC), epoch milliseconds (warehouse
+    syncs), year-first slashed dates and named months.
+    """
     value = text(expr)
-    slashed = (_DAY_FIRST if day_first else _MONTH_FIRST) + (
-        "%d/%m/%Y" if day_first else "%m/%d/%Y",
-    )
-    formats = "[" + ", ".join(quoted(f) for f in slashed + _OTHER) + "]"
+    slashed = f"regexp_replace({value}, {quoted(_NUMERIC_DATE)}, '\\1/\\2/\\3')"
+    order = _DAY_FIRST if day_first else _MONTH_FIRST
     return (
-        f"coalesce(try_cast(try_cast({value} AS TIMESTAMPTZ) AS TIMESTAMP), "
+        f"CASE WHEN regexp_matches({value}, {quoted(_NUMERIC_DATE)}) "
+        f"THEN coalesce(try_strptime({slashed}, {_listed(order)}), "
+        f"try_strptime({value}, {_listed(_OTHER)})) "
+        f"ELSE coalesce(try_cast(try_cast({value} AS TIMESTAMPTZ) AS TIMESTAMP), "
         f"CASE WHEN regexp_full_match({value}, '\\d{{12,13}}') "
         f"THEN make_timestamp(CAST({value} AS BIGINT) * 1000) END, "
-        f"try_strptime({value}, {formats}))"
+        f"try_strptime({value}, {_listed(_OTHER)})) END"
     )
 
 
@@ -81,8 +93,7 @@ def timestamp(expr: str, *, day_first: bool = False, formats: tuple[str, ...] = 
     """Text ``YYYY-MM-DD HH:MM:SS`` in UTC; ``formats`` (strptime) are tried first."""
     parsed = parsed_timestamp(expr, day_first=day_first)
     if formats:
-        listed = "[" + ", ".join(quoted(f) for f in formats) + "]"
-        parsed = f"coalesce(try_strptime({text(expr)}, {listed}), {parsed})"
+        parsed = f"coalesce(try_strptime({text(expr)}, {_listed(formats)}), {parsed})"
     return f"coalesce(strftime({parsed}, '%Y-%m-%d %H:%M:%S'), {text(expr)})"
 
 
@@ -90,8 +101,7 @@ def date(expr: str, *, day_first: bool = False, formats: tuple[str, ...] = ()) -
     """Text ``YYYY-MM-DD``, from a date or a timestamp (its UTC day)."""
     parsed = parsed_timestamp(expr, day_first=day_first)
     if formats:
-        listed = "[" + ", ".join(quoted(f) for f in formats) + "]"
-        parsed = f"coalesce(try_strptime({text(expr)}, {listed}), {parsed})"
+        parsed = f"coalesce(try_strptime({text(expr)}, {_listed(formats)}), {parsed})"
     return f"coalesce(strftime({parsed}, '%Y-%m-%d'), {text(expr)})"
 
 

@@ -12,7 +12,7 @@ come from Period when present. A rep's hire date is the user's CreatedDate (Sale
 
 from __future__ import annotations
 
-from salesops.data.presets import quirks
+from salesops.data.presets import quirks, repairs
 from salesops.data.presets.export import Export, load_export
 from salesops.data.presets.fiscal import quarter_start
 from salesops.data.presets.log import MappingLog
@@ -20,11 +20,6 @@ from salesops.data.presets.mapping import Context
 from salesops.errors import SourceError
 from salesops.formatting import count
 from salesops.periods import Quarter
-
-
-def _deal_count(n: int) -> str:
-    return f"{count(n)} deal{'' if n == 1 else 's'}"
-
 
 RATES_HINT = "CurrencyType.csv (or DatedConversionRate.csv)"
 UNASSIGNED = "Unassigned"
@@ -352,38 +347,21 @@ class _Mapper:
             if self._has_view("stages")
             else ("(SELECT NULL::VARCHAR AS stage, NULL AS is_closed, NULL AS is_won WHERE FALSE)")
         )
-        closed = "coalesce(o.closed_text, s.is_closed)"
-        backwards = f"try_cast({closed} AS BOOLEAN) AND o.close_day < CAST(o.created_ts AS DATE)"
         x.db.execute(
-            f"CREATE TABLE sf_deals AS SELECT o.*, {closed} AS closed, "
-            "coalesce(o.won_text, s.is_won) AS won, "
-            f"coalesce({backwards}, FALSE) AS closed_before_created "
+            "CREATE TABLE sf_deals AS SELECT o.*, coalesce(o.closed_text, s.is_closed) AS closed, "
+            "coalesce(o.won_text, s.is_won) AS won "
             f"FROM sf_opportunity AS o LEFT JOIN {flags} AS s ON s.stage = o.stage"
         )
         x.view(
             "opportunities",
             "SELECT id AS opportunity_id, owner AS rep_id, account AS account_id, "
-            "CASE WHEN closed_before_created THEN strftime(close_day, '%Y-%m-%d 00:00:00') "
-            "ELSE created_text END AS created_at, close_text AS close_date, stage, "
+            "created_text AS created_at, close_text AS close_date, stage, "
             "closed AS is_closed, won AS is_won, "
-            f"coalesce({self._amount('raw_amount', 'cur', 'close_day')}, '0') AS amount, "
+            f"{self._amount('raw_amount', 'cur', 'close_day')} AS amount, "
             f"{self._currency_of('cur', 'close_day')} AS currency, fc AS forecast_category, "
             "source, NULL AS segment, NULL AS product FROM sf_deals",
         )
         self.log.map("opportunities", "Opportunity (flags from IsClosed/IsWon, else the stage's)")
-        backwards = x.rows(
-            "SELECT id FROM sf_deals WHERE closed_before_created ORDER BY id LIMIT 6"
-        )
-        if backwards:
-            n = int(x.scalar("SELECT count(*) FROM sf_deals WHERE closed_before_created") or 0)
-            shown = ", ".join(str(r[0]) for r in backwards[:5])
-            self.log.note(
-                f"{_deal_count(n)} closed before they were created (entered after the fact, "
-                f"e.g. {shown}): created_at is set to the close date, so their cycle is 0 days."
-            )
-        no_amount = int(x.scalar("SELECT count(*) FROM sf_deals WHERE raw_amount IS NULL") or 0)
-        if no_amount:
-            self.log.note(f"{_deal_count(no_amount)} without an Amount: read as 0.")
 
     def _has_view(self, name: str) -> bool:
         return bool(
@@ -423,7 +401,7 @@ class _Mapper:
             whole = first if first.start == start.date() else first.next()
             self.log.note(
                 f"Stage history starts on {start:%Y-%m-%d} (the org went live then, or older "
-                f"history was not kept): {_deal_count(before)} created before then "
+                f"history was not kept): {repairs.deals(before)} created before then "
                 f"{'has' if before == 1 else 'have'} no record of early stages, so stage "
                 "conversion of older deals would count only those that lasted until then; "
                 f"read conversion from {whole} on."
@@ -437,7 +415,7 @@ class _Mapper:
         )
         if bare:
             self.log.note(
-                f"{_deal_count(bare)} without stage history: their current stage is the only "
+                f"{repairs.deals(bare)} without stage history: their current stage is the only "
                 "evidence of how far they got."
             )
 
