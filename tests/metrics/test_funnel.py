@@ -124,10 +124,11 @@ def test_win_rate_by_count_and_amount(tables: dict) -> None:
     assert win.rate_low < 0.4 < win.rate_high and win.small_sample
 
 
-def _blank_lost(deals: list[dict], keep: set[str]) -> list[dict]:
-    """The deals with the amount of every lost deal not in ``keep`` blanked, as many CRMs do."""
+def _blank_lost(deals: list[dict], keep: set[str], blank: float | None = None) -> list[dict]:
+    """The deals with the amount of every lost deal not in ``keep`` blanked, as many CRMs do
+    (``blank`` 0: as the presets read a blank amount)."""
     return [
-        {**d, "amount": None}
+        {**d, "amount": blank}
         if d["is_closed"] and not d["is_won"] and d["opportunity_id"] not in keep
         else d
         for d in deals
@@ -140,6 +141,13 @@ def test_the_amount_win_rate_is_withheld_when_most_lost_deals_have_no_amount() -
     win = win_rate(crm(REPS, _blank_lost(DEALS, keep={"d2"})), Q1)
     assert (win.lost, win.lost_without_amount, win.amount_rate) == (3, 2, None)
     assert (win.rate, win.won_amount) == (0.4, 1200)  # counts and won amount stand
+
+
+def test_a_lost_deal_worth_0_has_no_amount_too() -> None:
+    # the presets read a blank amount as 0: d4 and d6 at 0 are 2 of 3 lost without an amount,
+    # and 1200 / (1200 + 500 + 0 + 0) would again read too high: withheld
+    win = win_rate(crm(REPS, _blank_lost(DEALS, keep={"d2"}, blank=0.0)), Q1)
+    assert (win.lost, win.lost_without_amount, win.amount_rate) == (3, 2, None)
 
 
 def test_the_amount_win_rate_stands_while_at_most_half_the_lost_deals_lack_an_amount() -> None:

@@ -114,7 +114,7 @@ def lost_amounts_missing(lost_without_amount: Any, lost: Any) -> Any:
 
 def closed_totals(deals: ibis.Table, start: date, end: date, by: Sequence[str] = ()) -> ibis.Table:
     """Deals closed in ``[start, end)`` (by close_date): closed, won, won_amount, closed_amount,
-    lost_without_amount (lost deals whose amount is null).
+    lost_without_amount (lost deals with no amount: null, or 0 as presets read a blank one).
 
     One row, or one row per ``by`` group. Closed and won are the deal's own is_closed and is_won
     flags; sums over no deals are null (read them as 0).
@@ -125,6 +125,8 @@ def closed_totals(deals: ibis.Table, start: date, end: date, by: Sequence[str] =
         "won": closed.is_won.sum(),
         "won_amount": closed.amount.sum(where=closed.is_won),
         "closed_amount": closed.amount.sum(),
-        "lost_without_amount": (~closed.is_won & closed.amount.isnull()).sum(),
+        "lost_without_amount": (
+            ~closed.is_won & (closed.amount.isnull() | (closed.amount == 0))
+        ).sum(),
     }
     return closed.group_by(list(by)).aggregate(**metrics) if by else closed.aggregate(**metrics)

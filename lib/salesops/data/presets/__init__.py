@@ -81,20 +81,27 @@ def map_folder(
     ctx = Context(folder, options, currency, start_month)
     export = PRESETS[name](ctx)
     repairs.repair(export, _fills(name, options))
-    tables = {
-        table: export.con.table(table)
+    found = [
+        table
         for table in contract.TABLES
         if export.scalar(
             f"SELECT count(*) FROM information_schema.tables WHERE table_name = '{table}'"
         )
-    }
+    ]
+    for table in found:  # read and map the files once, not again in every query of a report
+        export.db.execute(f'CREATE TEMP TABLE "{table}_mapped" AS SELECT * FROM "{table}"')
+    export.db.execute("RESET threads")  # mapped: the reports' queries may use every core
+    tables = {table: export.con.table(f"{table}_mapped") for table in found}
     return MappedExport(export.con, tables, export.files, export.log)
 
 
 def _fills(name: str, options: MappingFile) -> dict[str, dict[str, str]]:
-    """Blank cells to fill per contract table and column: the generic preset's from the mapping
-    file; a Salesforce or HubSpot deal without an amount is worth 0 (both leave it blank until a
-    rep sets it)."""
+    """Blank cells to fill per contract table and column. In every export a deal without an
+    amount is worth 0 (CRMs leave it blank until a rep sets it, and often blank a lost deal's);
+    the generic preset's mapping file adds fills of its own and may replace that one."""
+    fills: dict[str, dict[str, str]] = {"opportunities": {"amount": "0"}}
     if name == "generic":
-        return {table: dict(spec.fill) for table, spec in options.tables.items() if spec.fill}
-    return {"opportunities": {"amount": "0"}}
+        for table, spec in options.tables.items():
+            if spec.fill:
+                fills[table] = {**fills.get(table, {}), **spec.fill}
+    return fills

@@ -159,6 +159,9 @@ def load_export(
         )
     con = ibis.duckdb.connect()
     con.raw_sql("SET TimeZone = 'UTC'")
+    # DuckDB 1.5 crashes now and then when several threads read dates with strptime in this
+    # session: the export is read and mapped on one thread (map_folder then lifts the limit)
+    con.raw_sql("SET threads = 1")
     export = Export(folder=folder, log=log, con=con)
     with tempfile.TemporaryDirectory(prefix="salesops-export-") as scratch:
         for obj, path in _find(folder, names, renamed or {}).items():
