@@ -106,7 +106,8 @@ def profile_report(
                 client.execute_cell(cell, index)
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     spent = json.loads(code[-1].outputs[0]["text"])
-    cells = sum(_cell_seconds(cell) for cell in code[1:-1])
+    ran = [cell for cell in code[1:-1] if "execution" in cell.metadata]  # not Explore's
+    cells = sum(_cell_seconds(cell) for cell in ran)
     nb.cells = nb.cells[1:-1]
     started = time.perf_counter()
     render_report(nb, _page(analysis, quarter, team))
