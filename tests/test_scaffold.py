@@ -10,7 +10,6 @@ the checkout's package or notebooks.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -37,20 +36,9 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def salesops(project: Path) -> Run:
+def salesops(project: Path, salesops_in: Callable[[Path], Run]) -> Run:
     """Run ``python -m salesops ARGS`` with the test's project as ``SALESOPS_ROOT``."""
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "salesops", *args],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            cwd=project,
-            env={**os.environ, "SALESOPS_ROOT": str(project)},
-        )
-
-    return run
+    return salesops_in(project)
 
 
 def _won_in_quarter() -> tuple[int, float, int]:

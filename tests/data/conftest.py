@@ -6,9 +6,7 @@ o3 and o4 open. Every optional table is present and consistent with the required
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -171,21 +169,12 @@ def load() -> Load:
 
 
 @pytest.fixture
-def salesops(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+def salesops(
+    tmp_path: Path, salesops_in: Callable[[Path], Callable[..., subprocess.CompletedProcess[str]]]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the real ``python -m salesops ARGS`` in a project root of the test's own (notebooks
     linked, no params files: the org currency is USD)."""
     root = tmp_path / "project"
     root.mkdir()
     (root / "notebooks").symlink_to(config.NOTEBOOKS_DIR)
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "salesops", *args],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            cwd=root,
-            env={**os.environ, "SALESOPS_ROOT": str(root)},
-        )
-
-    return run
+    return salesops_in(root)

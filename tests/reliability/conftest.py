@@ -3,9 +3,7 @@ and the real ``salesops`` command run in a child process (helpers in ``fixture_d
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +11,8 @@ import pytest
 from fixture_data import small_crm, write_csv_folder
 
 from salesops import config
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture(scope="session")
@@ -31,17 +31,6 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def salesops(project: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+def salesops(project: Path, salesops_in: Callable[[Path], Run]) -> Run:
     """Run ``python -m salesops ARGS`` in the test's project root; extra environment as keywords."""
-
-    def run(*args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "salesops", *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=project,
-            env={**os.environ, "SALESOPS_ROOT": str(project), **env},
-        )
-
-    return run
+    return salesops_in(project)

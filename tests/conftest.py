@@ -1,0 +1,36 @@
+"""Fixtures every test folder shares: the real ``salesops`` command in a child process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _command_in(root: Path) -> Run:
+    """Run ``python -m salesops ARGS`` in ``root`` as the project root (``SALESOPS_ROOT``);
+    extra environment variables as keywords."""
+
+    def run(*args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "salesops", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=root,
+            env={**os.environ, "SALESOPS_ROOT": str(root), **env},
+        )
+
+    return run
+
+
+@pytest.fixture
+def salesops_in() -> Callable[[Path], Run]:
+    """``salesops_in(root)``: the real command, run in the project root ``root``."""
+    return _command_in
