@@ -18,7 +18,7 @@ BIN := $(VENV)/bin
 DEMO := data/demo.duckdb
 PYTEST_ARGS ?=
 
-.PHONY: help reports test test-pythons lint format docs bench lab demo clean
+.PHONY: help reports test test-pythons lint format docs messages bench lab demo clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -90,6 +90,9 @@ format: $(VENV)/.installed-dev ## apply ruff fixes and formatting
 
 docs: $(VENV)/.installed ## regenerate docs/contract.md from the data contract
 	$(BIN)/python -m salesops.data.contract_doc > docs/contract.md
+
+messages: $(VENV)/.installed ## gather new msgids into the catalogues and list those without a translation
+	$(BIN)/python -m salesops.messages update
 
 bench: $(VENV)/.installed-dev $(DEMO) ## run the benchmarks and print the table
 	$(BIN)/python -m bench

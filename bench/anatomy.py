@@ -25,10 +25,11 @@ from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
 from salesops import config
-from salesops.report.forkserver import fork_server
-from salesops.report.kernel_manager import TrackedKernelManager, shutdown, started_kernel
-from salesops.report.kernels import RunningKernels, kernel_environment
-from salesops.report.render import PageInfo, render_report
+from salesops.report.kernels.forkserver import fork_server
+from salesops.report.kernels.running import RunningKernels, kernel_environment
+from salesops.report.kernels.start import TrackedKernelManager, shutdown, started_kernel
+from salesops.report.outcome import Outcome
+from salesops.report.pages.report import PageInfo, render_report
 
 INSTRUMENT = """\
 import json as _json, time as _time
@@ -110,7 +111,7 @@ def profile_report(
     cells = sum(_cell_seconds(cell) for cell in ran)
     nb.cells = nb.cells[1:-1]
     started = time.perf_counter()
-    render_report(nb, _page(analysis, quarter, team))
+    render_report(Outcome.read(nb), _page(analysis, quarter, team))
     components = {
         "kernel start": kernel_start,
         "imports": _cell_seconds(code[0]),
@@ -132,11 +133,9 @@ def profile_report(
 def _page(analysis: str, quarter: str, team: str) -> PageInfo:
     return PageInfo(
         title=analysis,
-        analysis=analysis,
         team=team,
         quarter=quarter,
         data_as_of=quarter,
         generated_at=datetime.now(UTC).isoformat(),
         provenance={},
-        status="ok",
     )

@@ -21,7 +21,8 @@ from salesops import config
 TEAM = "SMB"
 ANALYSES = ("funnel", "cohort", "forecast_accuracy", "quota")
 SAMPLE_SECONDS = 0.05
-FORK_SERVER = "salesops.report.forkserver serve"  # the server, and the kernels forked from it
+# the server, and the kernels forked from it
+FORK_SERVER = "salesops.report.kernels.forkserver serve"
 
 
 def _is_kernel(process: psutil.Process, run: psutil.Popen) -> bool:

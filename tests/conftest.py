@@ -1,4 +1,5 @@
-"""Fixtures every test folder shares: the real ``salesops`` command in a child process."""
+"""Fixtures every test folder shares: the real ``salesops`` command in a child process, and each
+test starting in the default locale (a report opened in French sets the process's locale)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from salesops.i18n import DEFAULT_LOCALE, set_locale
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -34,3 +37,8 @@ def _command_in(root: Path) -> Run:
 def salesops_in() -> Callable[[Path], Run]:
     """``salesops_in(root)``: the real command, run in the project root ``root``."""
     return _command_in
+
+
+@pytest.fixture(autouse=True)
+def _default_locale() -> None:
+    set_locale(DEFAULT_LOCALE)

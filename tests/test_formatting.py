@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 import numpy as np
@@ -8,6 +10,7 @@ import pandas as pd
 import pytest
 
 from salesops import formatting
+from salesops.i18n import use_locale
 
 MISSING_VALUES = [None, math.nan, np.nan, pd.NA, pd.NaT, math.inf, -math.inf, "abc"]
 
@@ -113,3 +116,40 @@ def test_money_marks_reals_pounds_and_euros_and_other_currencies_by_code() -> No
     assert formatting.money_full(1_234, "BRL") == "R$1,234"
     signs = [formatting.currency_sign(code) for code in ("BRL", "eur", "GBP", "CHF")]
     assert signs == ["R$", "€", "£", "CHF"]
+
+
+def plain(text: str) -> str:
+    """``text`` with the narrow and non-breaking spaces of French numbers as plain spaces."""
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize(
+    ("write", "expected"),
+    [
+        (lambda: formatting.money(1_200_000, "EUR"), "1,2 M€"),
+        (lambda: formatting.money(845_000, "EUR"), "845 k€"),
+        (lambda: formatting.money(950, "EUR"), "950 €"),
+        (lambda: formatting.money(-3_400, "EUR"), "-3,4 k€"),
+        (lambda: formatting.money(1_200_000, "USD"), "1,2 M$US"),
+        (lambda: formatting.money_full(1_234_567, "EUR"), "1 234 567 €"),
+        (lambda: formatting.percent(0.31), "31 %"),
+        (lambda: formatting.percent(0.3149, 1), "31,5 %"),
+        (lambda: formatting.percent(0.12, signed=True), "+12 %"),
+        (lambda: formatting.points(0.019), "+1,9 pt"),
+        (lambda: formatting.count(1234), "1 234"),
+        (lambda: formatting.days(41.6), "42 jours"),
+        (lambda: formatting.days(1), "1 jour"),
+        (lambda: formatting.multiple(2.84), "2,8×"),
+        (lambda: formatting.day(date(2026, 9, 30)), "30 sept. 2026"),
+        (lambda: formatting.quarter("2026Q3"), "T3 2026"),
+        (lambda: formatting.missing(), "n.d."),
+    ],
+)
+def test_french_numbers_dates_and_quarters(write: Callable[[], str], expected: str) -> None:
+    with use_locale("fr_FR"):
+        assert plain(write()) == expected
+
+
+def test_english_keeps_iso_dates_and_quarter_labels() -> None:
+    assert formatting.day(date(2026, 9, 30)) == "2026-09-30"
+    assert formatting.quarter("2026Q3") == "2026Q3"

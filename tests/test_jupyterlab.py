@@ -21,12 +21,13 @@ from typing import Any
 import pytest
 import websocket
 
+from salesops.vocabulary import HEADLINE_MIMETYPE
+
 pytestmark = pytest.mark.slow
 
 PROJECT = Path(__file__).parents[1]
 JUPYTER = Path(sys.executable).parent / "jupyter"
 NOTEBOOKS = {"funnel.ipynb", "cohort.ipynb", "forecast_accuracy.ipynb", "quota.ipynb"}
-HEADLINE_MIMETYPE = "application/vnd.salesops.headline+json"
 CELL_TIMEOUT = 300
 
 

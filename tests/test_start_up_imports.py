@@ -14,12 +14,12 @@ import sys
 import pytest
 
 from salesops import config
-from salesops.report.grid import discover_analyses
+from salesops.report.run.grid import find_notebooks
 
 NOT_AT_START = ("seaborn", "scipy.stats", "pandera", "papermill", "nbconvert")
 
 
-@pytest.mark.parametrize("analysis", sorted(discover_analyses(config.NOTEBOOKS_DIR)))
+@pytest.mark.parametrize("analysis", sorted(find_notebooks(config.NOTEBOOKS_DIR).analyses))
 def test_an_analysis_starts_without_the_heavy_libraries(analysis: str) -> None:
     script = (
         f"import json, sys; import salesops.analyses.{analysis}; "

@@ -1,11 +1,11 @@
 """The ``salesops`` command: make the demo CRM, validate a source, render the quarterly reports.
 
-Input errors (``SalesopsError``) print one message and exit 2: a message, not a crash, so the log
-gets the message and no traceback. An unexpected failure prints one line, exits 1, and names the
-log that holds its full traceback. The log is ``salesops.log`` in the run's output folder
-(``--out``), else in ``reports/``. Secrets in a source URL are redacted from the terminal and the
-log alike. Every path on the command line is made absolute against the folder the command started
-in, as it is parsed: the reports' kernels run in folders of their own.
+Input errors (``SalesopsError``) print one message and exit ``BAD_INPUT`` (2): a message, not a
+crash, so the log gets the message and no traceback. An unexpected failure prints one line, exits
+``FAILED`` (1), and names the log that holds its full traceback. The log is ``salesops.log`` in
+the run's output folder (``--out``), else in ``reports/``. Secrets in a source URL are redacted
+from the terminal and the log alike. Every path on the command line is made absolute against the
+folder the command started in, as it is parsed: the reports' kernels run in folders of their own.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from pathlib import Path
 from salesops import __version__, config
 from salesops.data.locations import absolute, redact
 from salesops.errors import ParamsError, SalesopsError
+from salesops.i18n import parse_locale
+from salesops.vocabulary import ExitCode
 
 LOG_NAME = "salesops.log"
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -96,6 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--jobs", type=_whole_number(1, config.MAX_JOBS), default=None, help="reports at once"
     )
+    run.add_argument(
+        "--locale", type=_locale, default=None, help="language and number format, e.g. fr_FR"
+    )
     run.add_argument("--force", action="store_true", help="re-render even when unchanged")
     run.add_argument(
         "--no-rollup", action="store_true", help="leave out the all-teams roll-up report"
@@ -114,6 +117,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _locale(value: str) -> str:
+    try:
+        return str(parse_locale(value))
+    except ParamsError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _is_demo(path: Path) -> bool:
     """Whether ``path`` is a DuckDB file that ``salesops demo`` wrote (it holds the marker)."""
     import duckdb
@@ -129,7 +139,7 @@ def _is_demo(path: Path) -> bool:
     return bool(found and found[0])
 
 
-def _demo(args: argparse.Namespace) -> int:
+def _demo(args: argparse.Namespace) -> ExitCode:
     from salesops.data.demo import write_demo
 
     if args.out.is_dir():
@@ -149,21 +159,22 @@ def _demo(args: argparse.Namespace) -> int:
     rows = ", ".join(f"{table} {n:,}" for table, n in counts.items())
     size_mb = args.out.stat().st_size / 1e6
     print(f"wrote {args.out} ({size_mb:.1f} MB) in {seconds:.1f} s: {rows}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def _validate(args: argparse.Namespace) -> int:
-    from salesops.report.plan import open_checked
+def _validate(args: argparse.Namespace) -> ExitCode:
+    from salesops.report.run.plan import open_checked
 
     settings = config.load_org_settings()
     source = settings.resolved_source(args.source)
     open_checked(source, args.preset or settings.preset or None, describe_to=sys.stdout)
     print("The data meets the contract.")
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def _run(args: argparse.Namespace) -> int:
-    from salesops.report.run import RunRequest, run_reports
+def _run(args: argparse.Namespace) -> ExitCode:
+    from salesops.report.run.plan import RunRequest
+    from salesops.report.run.runner import run_reports
 
     request = RunRequest(
         quarters=args.quarter,
@@ -175,6 +186,7 @@ def _run(args: argparse.Namespace) -> int:
         org_params_file=args.org_params,
         out_dir=args.out,
         jobs=args.jobs,
+        locale=args.locale,
         force=args.force,
         rollup=not args.no_rollup,
         fork_kernels=not args.no_fork,
@@ -182,7 +194,7 @@ def _run(args: argparse.Namespace) -> int:
     return run_reports(request).exit_code
 
 
-def _new_analysis(args: argparse.Namespace) -> int:
+def _new_analysis(args: argparse.Namespace) -> ExitCode:
     from salesops.scaffold import new_analysis
 
     made = new_analysis(args.name, force=args.force)
@@ -192,7 +204,7 @@ def _new_analysis(args: argparse.Namespace) -> int:
         f"module, then\n  salesops run --analysis {args.name} --team TEAM\n"
         "(docs/extending.md says what an analysis must declare and show)"
     )
-    return EXIT_OK
+    return ExitCode.OK
 
 
 _COMMANDS = {"demo": _demo, "validate": _validate, "run": _run, "new-analysis": _new_analysis}
@@ -229,7 +241,7 @@ def _message(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> ExitCode:
     """Entry point of the ``salesops`` command; returns the exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     args = _parser().parse_args(argv)
@@ -237,17 +249,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print(f"salesops {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except SalesopsError as exc:  # bad input is a message, not a crash: no traceback anywhere
         _log(_log_folders(args), str(exc), with_traceback=False)  # whole, past its first paragraph
         print(f"salesops {args.command}: {_message(exc)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return ExitCode.BAD_INPUT
     except Exception as exc:  # the last line of defence: one message, the traceback to the log
         message = f"unexpected error: {_message(exc)}"
         log = _log(_log_folders(args), message, with_traceback=True)
         where = f"\n(full traceback in {log})" if log else ""
         print(f"salesops {args.command}: {message}{where}", file=sys.stderr)
-        return EXIT_FAILED
+        return ExitCode.FAILED
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from salesops.errors import ParamsError, excerpt, shorten
+from salesops.i18n import parse_locale
 
 
 def _find_root() -> Path:
@@ -62,6 +63,15 @@ class OrgSettings(_Strict):
     small_sample: int = Field(20, ge=1)
     lead_conversion_window_days: int = Field(90, ge=1)
     cell_timeout_seconds: int = Field(600, ge=1)
+    locale: str = Field("en_US", description="the reader's language and number format, e.g. fr_FR")
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        try:
+            return str(parse_locale(value))
+        except ParamsError as error:
+            raise ValueError(str(error)) from None
 
     def resolved_source(self, override: str | None = None) -> str:
         """The source to open: the override (``--source``), else ``$SALESOPS_SOURCE``, else the

@@ -90,15 +90,6 @@ class Quarter:
         """Exclusive end of week ``week`` (1-based), capped at the quarter's end."""
         return min(self.start + timedelta(days=7 * week), self.end)
 
-    def week_of(self, day: date) -> int:
-        """1-based week of the quarter that contains ``day``."""
-        if not self.contains(day):
-            raise ValueError(f"{day} is not in {self.label}")
-        return (day - self.start).days // 7 + 1
-
-    def contains(self, day: date) -> bool:
-        return self.start <= day < self.end
-
     def shift(self, quarters: int) -> Quarter:
         index = self.year * 4 + (self.number - 1) + quarters
         return Quarter(index // 4, index % 4 + 1, self.start_month)

@@ -20,7 +20,7 @@ from string import Template
 
 from salesops import config
 from salesops.errors import ParamsError
-from salesops.report.files import atomic_write_text
+from salesops.report.run.files import atomic_write_text
 
 MAX_NAME = 40  # keeps the notebook's cell ids ("NAME-07") and the docstrings within bounds
 _NAME = re.compile(rf"[a-z][a-z0-9_]{{0,{MAX_NAME - 1}}}")

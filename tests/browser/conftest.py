@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from salesops.data.demo import write_demo
-from salesops.report.run import RunRequest, run_reports
+from salesops.report.run.plan import RunRequest
+from salesops.report.run.runner import run_reports
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -46,7 +47,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of the served folder: the quarter under ``<base>/2026Q3/``, the failure
-    run under ``<base>/failed/2026Q3/``."""
+    run under ``<base>/failed/2026Q3/``, and both in French under ``<base>/fr/``."""
     root = tmp_path_factory.mktemp("site")
     source = root.parent / "browser-demo.duckdb"
     write_demo(source)
@@ -60,22 +61,35 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    french = subprocess.run(
+        [
+            *(sys.executable, "-m", "salesops", "run", "--quarter", "latest", "--team", "SMB"),
+            *("--source", str(source), "--out", str(root / "fr"), "--jobs", "2"),
+            *("--locale", "fr_FR"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert french.returncode == 0, french.stdout + french.stderr
     notebooks = root.parent / "failing-notebooks"
     notebooks.mkdir()
     shutil.copy(FIXTURE_NOTEBOOKS / "raises.ipynb", notebooks / "raises.ipynb")
-    failed = run_reports(
-        RunRequest(
-            quarters=["latest"],
-            teams=["SMB"],
-            rollup=False,
-            source=str(source),
-            out_dir=root / "failed",
-            notebooks_dir=notebooks,
-            jobs=1,
-            progress=io.StringIO(),
+    for out, locale in ((root / "failed", None), (root / "fr" / "failed", "fr_FR")):
+        failed = run_reports(
+            RunRequest(
+                quarters=["latest"],
+                teams=["SMB"],
+                rollup=False,
+                source=str(source),
+                out_dir=out,
+                notebooks_dir=notebooks,
+                jobs=1,
+                locale=locale,
+                progress=io.StringIO(),
+            )
         )
-    )
-    assert failed.exit_code == 1
+        assert failed.exit_code == 1
     handler = functools.partial(_QuietHandler, directory=str(root))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -20,7 +20,8 @@ from nbclient import NotebookClient
 from salesops import config, formatting
 from salesops.data.demo import write_demo
 from salesops.present import ReportFigure, Table
-from salesops.report.render import PageInfo, render_report
+from salesops.report.outcome import Outcome
+from salesops.report.pages.report import PageInfo, render_report
 
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
 ANALYSES = {"funnel", "cohort", "forecast_accuracy", "quota"}
@@ -97,8 +98,8 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "count": formatting.count,
     "days": formatting.days,
     "multiple": formatting.multiple,
-    "date": lambda v: formatting.MISSING if pd.isna(v) else v.strftime("%Y-%m-%d"),
-    "text": lambda v: formatting.MISSING if pd.isna(v) else str(v),
+    "date": lambda v: formatting.missing() if pd.isna(v) else v.strftime("%Y-%m-%d"),
+    "text": lambda v: formatting.missing() if pd.isna(v) else str(v),
 }
 # A number already written for a reader: "$1,234", "31%", "2.8×", "42 days".
 FORMATTED_NUMBER = re.compile(r"[-+]?[$€£]?[\d,.]+(%|×| days?)?")
@@ -145,16 +146,14 @@ def run_as_in_jupyterlab(path: Path, kept: Path) -> Run:
     notebook.cells.pop()
     info = PageInfo(
         title=path.stem,
-        analysis=path.stem,
         team="all",
         quarter="2026Q3",
         data_as_of="2026-09-30",
         generated_at="2026-10-01 07:30 UTC",
         provenance={},
-        status="ok",
     )
     with kept.open("rb") as file:
-        return Run(notebook, pickle.load(file), render_report(notebook, info))
+        return Run(notebook, pickle.load(file), render_report(Outcome.read(notebook), info))
 
 
 @pytest.mark.slow

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesops.present import HEADLINE_MIMETYPE, Card, headline, json_safe
+from salesops.present import Card, headline, json_safe
+from salesops.vocabulary import HEADLINE_MIMETYPE
 
 
 def test_compare_percent_changes_in_points_and_judges_direction() -> None:

@@ -280,7 +280,7 @@ CASES: dict[str, Case] = {
     ),
     "unknown notebook parameter": Case(
         "parameters.funnel.window: the funnel notebook has no such parameter (its parameters: "
-        "preset, lead_window_days, qualified_stage, lost_deals)",
+        "preset, locale, lead_window_days, qualified_stage, lost_deals)",
         params="parameters: {funnel: {window: 60}}\n",
     ),
     "notebook parameter of the wrong type": Case(

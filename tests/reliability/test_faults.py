@@ -39,8 +39,9 @@ import pandas as pd
 import pytest
 from fixture_data import QUARTER, snapshot
 
-from salesops.report.grid import short_hash
-from salesops.report.run import RunRequest, run_reports
+from salesops.report.run.grid import short_hash
+from salesops.report.run.plan import RunRequest
+from salesops.report.run.runner import run_reports
 
 FIXTURE_NOTEBOOKS = Path(__file__).parents[1] / "fixtures" / "notebooks"
 

@@ -7,19 +7,13 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from salesops.report.execute import (
-    classify_completed,
-    execute_job,
-    headline_of,
-    section_of,
-    strip_ansi,
-    title_of,
-)
-from salesops.report.grid import Job
-from salesops.report.kernels import RunningKernels, kernel_environment
+from salesops.report.kernels.running import RunningKernels, kernel_environment
+from salesops.report.outcome import Outcome
+from salesops.report.run.execute import classify_completed, execute_job, section_of, strip_ansi
+from salesops.report.run.grid import Job
+from salesops.vocabulary import HEADLINE_MIMETYPE, FailureKind
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
-HEADLINE = "application/vnd.salesops.headline+json"
 
 
 def _ran(source: str, count: int | None, *outputs: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -31,7 +25,7 @@ def _ran(source: str, count: int | None, *outputs: nbformat.NotebookNode) -> nbf
 
 def _headline(value: int) -> nbformat.NotebookNode:
     payload = {"analysis": "funnel", "metrics": {"won_deals": value}, "cards": []}
-    return new_output("display_data", data={HEADLINE: payload, "text/plain": "headline"})
+    return new_output("display_data", data={HEADLINE_MIMETYPE: payload, "text/plain": "headline"})
 
 
 def _memo() -> nbformat.NotebookNode:
@@ -49,8 +43,8 @@ def _memo() -> nbformat.NotebookNode:
 
 
 def test_title_is_the_first_level_one_heading() -> None:
-    assert title_of(_memo()) == "Funnel"
-    assert title_of(new_notebook(cells=[new_markdown_cell("## Only a section")])) == ""
+    assert Outcome.read(_memo()).title == "Funnel"
+    assert Outcome.read(new_notebook(cells=[new_markdown_cell("## Only a section")])).title == ""
 
 
 def test_section_is_the_nearest_heading_above_the_cell() -> None:
@@ -61,13 +55,14 @@ def test_section_is_the_nearest_heading_above_the_cell() -> None:
 
 
 def test_headline_is_the_last_bundle_displayed() -> None:
-    assert headline_of(_memo())["metrics"] == {"won_deals": 5}
-    assert headline_of(new_notebook()) is None
+    assert Outcome.read(_memo()).headline["metrics"] == {"won_deals": 5}
+    assert Outcome.read(new_notebook()).headline is None
 
 
 def test_a_notebook_whose_code_cells_all_ran_is_ok() -> None:
     outcome = classify_completed(_memo())
-    assert outcome.status == "ok" and outcome.kind is None and outcome.summary == ""
+    assert outcome.status == "ok" and outcome.failure is None
+    assert (outcome.title, outcome.headline["metrics"]) == ("Funnel", {"won_deals": 5})
 
 
 def test_code_cells_left_unrun_after_sys_exit_mean_stopped_early() -> None:
@@ -75,9 +70,10 @@ def test_code_cells_left_unrun_after_sys_exit_mean_stopped_early() -> None:
     system_exit = new_output("error", ename="SystemExit", evalue="0", traceback=[])
     nb.cells[3] = _ran("sys.exit(0)", 2, system_exit)
     nb.cells[5] = _ran("show(conversion)", None)
-    outcome = classify_completed(nb)
-    assert (outcome.kind, outcome.section, outcome.cell_index) == ("stopped_early", "By stage", 3)
-    assert "1 code cell after it did not run" in outcome.evalue
+    failure = classify_completed(nb).failure
+    assert failure is not None
+    assert (failure.kind, failure.section, failure.cell_index) == ("stopped_early", "By stage", 3)
+    assert "1 code cell after it did not run" in failure.evalue
 
 
 def test_terminal_colours_are_stripped() -> None:
@@ -96,8 +92,9 @@ def test_a_kernel_that_cannot_start_is_retried_then_recorded(tmp_path: Path) -> 
         tmp_path / "ok.ipynb",
         {"quarter": "2026Q3", "team": "all", "source": ""},
     )
-    outcome = execute_job(
+    failure = execute_job(
         job, cell_timeout=5, env=kernel_environment(tmp_path), kernels=RunningKernels()
-    )
-    assert (outcome.kind, outcome.section) == ("dead_kernel", "Kernel start")
-    assert "no-such-kernel kernel failed to start 2 times" in outcome.evalue
+    ).failure
+    assert failure is not None
+    assert (failure.kind, failure.section) == (FailureKind.DEAD_KERNEL, "Kernel start")
+    assert "no-such-kernel kernel failed to start 2 times" in failure.evalue

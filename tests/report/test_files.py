@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from salesops.errors import ParamsError
-from salesops.report.files import atomic_write_bytes, atomic_write_text, require_writable_folder
+from salesops.report.run.files import atomic_write_bytes, atomic_write_text, require_writable_folder
 
 
 def test_a_write_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from salesops.errors import ParamsError
-from salesops.report.folders import RECORD_NAME, team_folders
-from salesops.report.grid import short_hash
+from salesops.report.run.folders import RECORD_NAME, team_folders
+from salesops.report.run.grid import short_hash
 
 
 def test_a_name_whose_slug_is_taken_gets_the_slug_and_a_hash_of_the_name(tmp_path: Path) -> None:

@@ -17,9 +17,9 @@ from jupyter_client import BlockingKernelClient
 from jupyter_core.utils import run_sync
 
 from salesops import config
-from salesops.report.forkserver import KernelForkServer, available, fork_server
-from salesops.report.kernel_manager import TrackedKernelManager, shutdown, started_kernel
-from salesops.report.kernels import RunningKernels, kernel_environment, kill_kernel_group
+from salesops.report.kernels.forkserver import KernelForkServer, available, fork_server
+from salesops.report.kernels.running import RunningKernels, kernel_environment, kill_kernel_group
+from salesops.report.kernels.start import TrackedKernelManager, shutdown, started_kernel
 
 pytestmark = pytest.mark.skipif(not available(), reason="forking kernels needs POSIX")
 
@@ -97,7 +97,7 @@ def test_each_forked_kernel_is_a_fresh_process_with_its_own_folder_and_environme
             printed, reply = _run(km, REPORT)
             assert reply["status"] == "ok", reply
             seen.append(json.loads(printed))
-            assert "salesops.report.forkserver" in km.provisioner.process.args
+            assert "salesops.report.kernels.forkserver" in km.provisioner.process.args
     for name, facts in zip(("first", "second"), seen, strict=True):
         assert facts["parent"] == server.process.pid  # forked, not started anew
         assert facts["folder"] == str(tmp_path / name)
@@ -165,7 +165,7 @@ def test_a_stand_in_that_finds_no_server_starts_an_ordinary_kernel(
     server: KernelForkServer, tmp_path: Path
 ) -> None:
     command = server.command([sys.executable, "-m", "ipykernel_launcher", "-f", "{x}"])
-    assert command[:4] == [sys.executable, "-m", "salesops.report.forkserver", "connect"]
+    assert command[:4] == [sys.executable, "-m", "salesops.report.kernels.forkserver", "connect"]
     server.socket_path.unlink()  # the server is unreachable from now on
     km = _start(server, tmp_path)
     try:

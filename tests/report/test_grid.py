@@ -11,7 +11,7 @@ import pytest
 
 from salesops.errors import ParamsError
 from salesops.periods import Quarter
-from salesops.report import grid
+from salesops.report.run import grid
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -53,9 +53,9 @@ def test_contained_path_refuses_anything_outside_the_base(tmp_path: Path) -> Non
 def test_a_notebook_with_a_parameters_cell_is_an_analysis(tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "ok.ipynb", tmp_path / "funnel.ipynb")
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "scratch.ipynb")
-    assert list(grid.discover_analyses(tmp_path)) == ["funnel"]
+    assert list(grid.find_notebooks(tmp_path).analyses) == ["funnel"]
     shutil.copy(FIXTURES / "ok.ipynb", tmp_path / "churn.ipynb")
-    assert list(grid.discover_analyses(tmp_path)) == ["churn", "funnel"]
+    assert list(grid.find_notebooks(tmp_path).analyses) == ["churn", "funnel"]
 
 
 def test_unknown_analysis_lists_the_known_ones(tmp_path: Path) -> None:
@@ -169,6 +169,7 @@ def test_grid_injects_run_parameters_and_flags_notebooks_that_cannot_take_them()
         analyses,
         source="crm.duckdb",
         preset="generic",
+        locale="fr_FR",
         extra={"timeout": {"seconds": 0.5}},
         declared=declared,
         folders={"all": "all", "../West": "west"},
@@ -182,6 +183,7 @@ def test_grid_injects_run_parameters_and_flags_notebooks_that_cannot_take_them()
         ("west", "timeout"),
     ]
     ok, bad, timeout = jobs[3:]
+    # preset and locale go only to notebooks that declare them (these fixtures do not)
     assert ok.parameters == {"quarter": "2026Q3", "team": "../West", "source": "crm.duckdb"}
     assert ok.problem is None and timeout.parameters["seconds"] == 0.5
     assert bad.problem and "'quarter' is declared int" in bad.problem

@@ -16,8 +16,8 @@ import duckdb
 import pytest
 
 from salesops.errors import ContractError
-from salesops.report.plan import SourceFacts, known_facts
-from salesops.report.run import RunRequest, run_reports
+from salesops.report.run.plan import RunRequest, SourceFacts, known_facts
+from salesops.report.run.runner import run_reports
 
 HEAVY = (
     "papermill",
@@ -78,7 +78,8 @@ def _request(out: Path, source: str, notebooks: Path) -> RunRequest:
 WARM_RUN = f"""
 import io, json, sys
 from pathlib import Path
-from salesops.report.run import RunRequest, run_reports
+from salesops.report.run.plan import RunRequest
+from salesops.report.run.runner import run_reports
 out, source, notebooks = sys.argv[1:]
 summary = run_reports(RunRequest(quarters=["2026Q3"], teams=["SMB"], source=source,
     out_dir=Path(out), notebooks_dir=Path(notebooks), jobs=1, rollup=False,

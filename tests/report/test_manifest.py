@@ -6,12 +6,14 @@ import json
 import shutil
 from pathlib import Path
 
-from salesops.report.manifest import (
+from salesops.report.run.files import ReportFiles, atomic_write_text
+from salesops.report.run.grid import Job
+from salesops.report.run.manifest import (
+    PreviousManifest,
     RunRecord,
     cache_key,
     code_fingerprint,
     git_revision,
-    reusable_records,
     write_manifest,
 )
 
@@ -72,11 +74,41 @@ def test_only_successful_runs_and_those_kept_through_an_interruption_are_reusabl
     document = json.loads(path.read_text())
     assert document["status"] == "interrupted"
     assert document["skipped_notebooks"] == {"draft": "notebook draft.ipynb cannot be read"}
-    reusable = sorted(reusable_records(path))
-    assert reusable == [("2026Q3", t, "funnel") for t in ("East", "North", "South")]
-    assert reusable_records(tmp_path / "missing.json") == {}
+    previous = PreviousManifest(path)
+    successful = [("2026Q3", t, "funnel") for t in ("East", "North", "South", "West")]
+    found = [previous.last_success(key) is not None for key in successful]
+    assert found == [True, True, True, False]
+    assert PreviousManifest(tmp_path / "missing.json").runs == []
     path.write_text("{not json")
-    assert reusable_records(path) == {}
+    assert PreviousManifest(path).runs == []
+    assert PreviousManifest(path).last_success(successful[0]) is None
+
+
+def test_a_report_is_reused_only_with_the_same_cache_key_and_all_its_files(
+    tmp_path: Path,
+) -> None:
+    job = Job("2026Q3", "SMB", "smb", "funnel", FIXTURES / "ok.ipynb", {})
+    files = ReportFiles.of(tmp_path, job)
+    record = RunRecord("2026Q3", "SMB", "smb", "funnel", {}, "ok", cache_key="k1")
+    path = tmp_path / "2026Q3" / "manifest.json"
+    write_manifest(
+        path,
+        quarter="2026Q3",
+        status="complete",
+        exit_code=0,
+        generated_at="2026-10-01T00:00:00+00:00",
+        versions={},
+        data={},
+        code="c",
+        records=[record],
+        skipped={},
+    )
+    previous = PreviousManifest(path)
+    assert previous.reusable(job.key, "k1", files) is None  # its files are not there
+    for file in (files.notebook, files.page, files.headline):
+        atomic_write_text(file, "{}")
+    assert previous.reusable(job.key, "k1", files) == record.to_dict()
+    assert previous.reusable(job.key, "k2", files) is None  # something it depends on changed
 
 
 def test_git_revision_is_none_outside_a_checkout(tmp_path: Path) -> None:

@@ -7,21 +7,21 @@ from pathlib import Path
 import nbformat
 import papermill
 
-from salesops.report.execute import Outcome
-from salesops.report.grid import Job
-from salesops.report.manifest import RunRecord
-from salesops.report.outputs import headline_document, hide_source
+from salesops.report.outcome import Failure, Outcome
+from salesops.report.run.grid import Job
+from salesops.report.run.manifest import RunRecord
+from salesops.report.run.outputs import headline_document, hide_source
+from salesops.vocabulary import HEADLINE_MIMETYPE, FailureKind
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
-HEADLINE = "application/vnd.salesops.headline+json"
 JOB = Job("2026Q3", "SMB", "smb", "funnel", FIXTURES / "ok.ipynb", {})
 
 
 def test_headline_json_has_the_run_keys_the_metrics_and_the_cards() -> None:
     payload = {"metrics": {"win_rate": 0.31, "status": "shadowed"}, "cards": [{"label": "W"}]}
-    output = nbformat.v4.new_output("display_data", data={HEADLINE: payload})
+    output = nbformat.v4.new_output("display_data", data={HEADLINE_MIMETYPE: payload})
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[output])])
-    assert headline_document(JOB, Outcome(nb=nb)) == {
+    assert headline_document(JOB, Outcome.read(nb)) == {
         "analysis": "funnel",
         "team": "SMB",
         "quarter": "2026Q3",
@@ -29,7 +29,7 @@ def test_headline_json_has_the_run_keys_the_metrics_and_the_cards() -> None:
         "win_rate": 0.31,
         "cards": [{"label": "W"}],
     }
-    failed = Outcome(nb=nb, kind="timeout", section="Wait", evalue="too slow")
+    failed = Outcome.read(nb, Failure(FailureKind.TIMEOUT, section="Wait", evalue="too slow"))
     document = headline_document(JOB, failed)
     assert document["status"] == "failed" and "win_rate" not in document
     assert document["error"]["kind"] == "timeout" and document["error"]["section"] == "Wait"

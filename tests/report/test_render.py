@@ -12,15 +12,10 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat import v4
 
-from salesops.report.pages import display_time
-from salesops.report.render import (
-    FAILURE_KINDS,
-    HEADLINE_MIMETYPE,
-    FailureInfo,
-    PageInfo,
-    describe_failure,
-    render_report,
-)
+from salesops.report.outcome import Failure, Outcome
+from salesops.report.pages.layout import display_time
+from salesops.report.pages.report import PageInfo, describe_failure, render_report
+from salesops.vocabulary import HEADLINE_MIMETYPE, FailureKind
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -174,7 +169,6 @@ def executed_notebook(png: str = PNG) -> nbformat.NotebookNode:
 
 INFO = PageInfo(
     title="Funnel",
-    analysis="funnel",
     team="all",
     quarter="2026Q3",
     data_as_of="2026-09-30",
@@ -185,7 +179,6 @@ INFO = PageInfo(
         "nbconvert": "7.17.2",
         "Parameters": "team=all",
     },
-    status="ok",
     notebook_href="funnel.ipynb",
 )
 
@@ -194,9 +187,13 @@ def soup_of(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
 
 
+def outcome(nb: nbformat.NotebookNode, fault: Failure | None = None) -> Outcome:
+    return Outcome.read(nb, fault)
+
+
 @pytest.fixture(scope="module")
 def page() -> str:
-    return render_report(executed_notebook(), INFO)
+    return render_report(outcome(executed_notebook()), INFO)
 
 
 def test_page_shows_no_code_parameters_stderr_or_raw_errors(page: str) -> None:
@@ -275,9 +272,11 @@ def test_headline_cards_open_the_page_once(page: str) -> None:
     assert "so-bad" in cards[0]["class"] and "so-good" in cards[1]["class"]
 
 
-def test_headline_in_page_info_wins_over_the_notebook_bundle() -> None:
+def test_the_last_headline_displayed_gives_the_cards() -> None:
+    nb = executed_notebook()
     cards = [{"label": "Bookings", "value": "$9.9M"}]
-    html = render_report(executed_notebook(), replace(INFO, headline={"cards": cards}))
+    nb.cells[5].outputs.append(headline_output(cards))
+    html = render_report(outcome(nb), INFO)
     assert [c.get_text(" ", strip=True) for c in soup_of(html).select(".so-card")] == [
         "Bookings $9.9M"
     ]
@@ -322,11 +321,11 @@ def test_page_with_eight_large_figures_stays_under_one_and_a_half_megabytes() ->
                 "chart", execution_count=10 + n, outputs=[v4.new_output("display_data", data=data)]
             )
         )
-    size = len(render_report(nb, INFO).encode())
+    size = len(render_report(outcome(nb), INFO).encode())
     assert 8 * 80_000 * 4 / 3 < size < 1_500_000
 
 
-def failure(kind: str, **fields: str) -> FailureInfo:
+def failure(kind: str, **fields: str) -> Failure:
     base = {
         "section": "Breakdown",
         "ename": "ValueError",
@@ -334,7 +333,7 @@ def failure(kind: str, **fields: str) -> FailureInfo:
         "traceback": "\x1b[0;31mValueError\x1b[0m: no quota rows for 2026Q3",
         "kind": kind,
     }
-    return FailureInfo(**{**base, **fields})
+    return Failure(**{**base, **fields})
 
 
 @pytest.mark.parametrize(
@@ -381,8 +380,8 @@ def failure(kind: str, **fields: str) -> FailureInfo:
         ),
     ],
 )
-def test_failure_page_says_what_failed_and_what_to_do(fault: FailureInfo, expected: str) -> None:
-    html = render_report(executed_notebook(), replace(INFO, status="failed", failure=fault))
+def test_failure_page_says_what_failed_and_what_to_do(fault: Failure, expected: str) -> None:
+    html = render_report(outcome(executed_notebook(), fault), INFO)
     soup = soup_of(html)
     what = soup.select_one(".so-failure-what").get_text()
     assert what.startswith("This report could not be completed. " + expected)
@@ -404,7 +403,7 @@ def test_failure_page_labels_partial_results_and_drops_sections_never_reached() 
     nb.cells[7].outputs.append(
         v4.new_output("error", ename="ValueError", evalue="RAW_ERROR_OUTPUT", traceback=["tb"])
     )
-    html = render_report(nb, replace(INFO, status="failed", failure=failure("error")))
+    html = render_report(outcome(nb, failure("error")), INFO)
     partial = soup_of(html).select_one("section.so-partial")
     assert "produced before the failure" in partial.select_one(".so-partial-note").get_text()
     assert [h.get_text() for h in partial.select("h2[id]")][1:] == [
@@ -421,7 +420,7 @@ def test_failure_before_any_cell_ran_has_no_partial_section() -> None:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     fault = failure("bad_parameter", section="Parameters", evalue="quarter '2026Q9' is not valid")
-    html = render_report(nb, replace(INFO, status="failed", failure=fault))
+    html = render_report(outcome(nb, fault), INFO)
     assert not soup_of(html).select(".so-partial, .so-card")
     assert "quarter &#39;2026Q9&#39; is not valid" in html
 
@@ -442,22 +441,17 @@ def test_every_string_from_the_data_is_escaped(hostile: str) -> None:
     nb.cells[3].outputs = [headline_output(cards)]
     info = PageInfo(
         title=hostile,
-        analysis=hostile,
         team=hostile,
         quarter=hostile,
         data_as_of=hostile,
         generated_at=hostile,
         provenance={hostile: hostile, "parameters": f"team={hostile}"},
-        status="ok",
         notebook_href="funnel.ipynb",
     )
-    fault = FailureInfo(
-        section=hostile, ename=hostile, evalue=hostile, traceback=hostile, kind="error"
+    fault = Failure(
+        FailureKind.ERROR, section=hostile, ename=hostile, evalue=hostile, traceback=hostile
     )
-    for html in (
-        render_report(nb, info),
-        render_report(nb, replace(info, status="failed", failure=fault)),
-    ):
+    for html in (render_report(outcome(nb), info), render_report(outcome(nb, fault), info)):
         soup = soup_of(html)
         assert not soup.find_all("script")
         assert not soup.select("[onerror]") and not soup.select('img[src="x"]')
@@ -479,15 +473,13 @@ def test_every_string_from_the_data_is_escaped(hostile: str) -> None:
 )
 def test_links_must_stay_inside_the_reports_folder(href: str) -> None:
     with pytest.raises(ValueError, match="relative link"):
-        render_report(executed_notebook(), replace(INFO, notebook_href=href))
+        render_report(outcome(executed_notebook()), replace(INFO, notebook_href=href))
 
 
-def test_inconsistent_failures_are_refused() -> None:
-    with pytest.raises(ValueError, match="unknown failure kind"):
+def test_an_unknown_failure_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a valid FailureKind"):
         failure("exploded")
-    with pytest.raises(ValueError, match=r"needs info\.failure"):
-        render_report(executed_notebook(), replace(INFO, status="failed"))
-    assert {"error", "timeout", "interrupted"} <= FAILURE_KINDS
+    assert failure("timeout").kind is FailureKind.TIMEOUT
 
 
 def test_question_under_the_notebook_title_becomes_the_header_lede(page: str) -> None:
@@ -514,5 +506,5 @@ def test_generated_time_reads_in_utc_to_the_minute(stamp: str, shown: str) -> No
 @pytest.mark.parametrize(("count", "columns"), [(2, 2), (4, 4), (5, 3), (6, 3), (7, 4)])
 def test_five_or_six_cards_sit_in_even_rows_of_three(count: int, columns: int) -> None:
     cards = [{"label": f"Card {i}", "value": str(i)} for i in range(count)]
-    html = render_report(executed_notebook(), replace(INFO, headline={"cards": cards}))
+    html = render_report(replace(outcome(executed_notebook()), headline={"cards": cards}), INFO)
     assert soup_of(html).select_one(".so-cards")["class"] == ["so-cards", f"so-cards-{columns}"]

@@ -25,7 +25,8 @@ import pytest
 
 from salesops import config
 from salesops.errors import ParamsError, SalesopsError, SourceError
-from salesops.report.run import RunRequest, run_reports
+from salesops.report.run.plan import RunRequest
+from salesops.report.run.runner import run_reports
 
 QUARTER = "2026Q3"  # the demo data ends on 2026-09-30: its last complete quarter
 
@@ -220,7 +221,8 @@ def test_a_report_that_cannot_be_written_fails_alone(
 CHILD = """
 import json, sys
 from pathlib import Path
-from salesops.report.run import RunRequest, run_reports
+from salesops.report.run.plan import RunRequest
+from salesops.report.run.runner import run_reports
 
 args = json.loads(sys.argv[1])
 request = RunRequest(
@@ -237,8 +239,8 @@ except KeyboardInterrupt:
 
 # a report's kernel is launched as ipykernel_launcher, or through a stand-in that connects to the
 # run's fork server; the server and the kernels forked from it carry the server's command line
-KERNEL_LAUNCHES = (b"ipykernel_launcher", b"salesops.report.forkserver\x00connect")
-KERNEL_PROCESSES = (b"ipykernel_launcher", b"salesops.report.forkserver")
+KERNEL_LAUNCHES = (b"ipykernel_launcher", b"salesops.report.kernels.forkserver\x00connect")
+KERNEL_PROCESSES = (b"ipykernel_launcher", b"salesops.report.kernels.forkserver")
 
 
 def _processes_marked(marker: str, commands: tuple[bytes, ...]) -> list[int]:

@@ -7,7 +7,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from salesops.report.site import IndexEntry, render_index
+from salesops.report.pages.index import IndexEntry, render_index
 
 CARDS = [
     {"label": "Win rate", "value": "24 %"},

@@ -20,14 +20,15 @@ from salesops.analyses.sections import (
     withhold_amount_cards,
 )
 from salesops.errors import ParamsError
+from salesops.i18n import N_, _, ngettext
 from salesops.metrics import cohort
 from salesops.periods import Quarter
 from salesops.present import Card, Text
 
 ANALYSIS = "cohort"
 ENABLES = {
-    "quotas": "time to the first full-quota quarter",
-    "leads": "lead cohorts",
+    "quotas": N_("time to the first full-quota quarter"),
+    "leads": N_("lead cohorts"),
 }
 WON_BY_AGE = 3  # months after the creation month: "won within about a quarter"
 
@@ -104,42 +105,61 @@ class CohortReport(QuarterReport):
         latest = self.scope.quarter.previous()
         return latest, latest.previous()
 
+    def _within_window(self) -> str:
+        """The org's lead conversion window in words: "within 90 days"."""
+        n = self.lead_window
+        return ngettext("within {n} day", "within {n} days", n).format(n=formatting.count(n))
+
     def headline(self) -> present.Headline:
         """Cards: deals won within three months, leads converted within the org window, ramp."""
         latest, earlier = self.cohorts
         won_now, won_before = self._won_within(latest), self._won_within(earlier)
         leads_now, leads_before = self._leads_within(latest), self._leads_within(earlier)
+        versus = _("{quarter} cohort").format(quarter=formatting.quarter(earlier))
+        created = _("created in {quarter}, n={n}")
         cards = [
             Card.compare(
-                f"Deals won within {WON_BY_AGE} months",
+                _("Deals won within {n} months").format(n=WON_BY_AGE),
                 _rate(won_now),
                 _rate(won_before),
-                versus=f"{earlier.label} cohort",
-                note=f"created in {latest.label}, n={formatting.count(won_now[1])}",
+                versus=versus,
+                note=created.format(
+                    quarter=formatting.quarter(latest), n=formatting.count(won_now[1])
+                ),
             ),
             Card.compare(
-                f"Leads converted within {self.lead_window} days",
+                _("Leads converted {within}").format(within=self._within_window()),
                 _rate(leads_now),
                 _rate(leads_before),
-                versus=f"{earlier.label} cohort",
-                note=f"created in {latest.label}, n={formatting.count(leads_now[1])}",
+                versus=versus,
+                note=created.format(
+                    quarter=formatting.quarter(latest), n=formatting.count(leads_now[1])
+                ),
             ),
         ]
         if self.hires is not None and len(self.hires):
             reached = self.hires["first_full_quarter"].notna()
+            hired = ngettext(
+                "{reached} of {reps} hired in the last {n} quarter",
+                "{reached} of {reps} hired in the last {n} quarters",
+                self.hire_quarters,
+            )
             cards.append(
                 Card(
-                    "New reps at full quota",
+                    _("New reps at full quota"),
                     formatting.percent(reached.mean()),
-                    note=f"{int(reached.sum())} of {len(self.hires)} hired in the last "
-                    f"{self.hire_quarters} quarters",
+                    note=hired.format(
+                        reached=formatting.count(reached.sum()),
+                        reps=formatting.count(len(self.hires)),
+                        n=formatting.count(self.hire_quarters),
+                    ),
                 )
             )
             cards.append(
                 Card(
-                    "Months to full quota",
+                    _("Months to full quota"),
                     formatting.count(self.hires["months_to_full_quota"].median()),
-                    note="median of those who got there",
+                    note=_("median of those who got there"),
                 )
             )
         if self.scope.mixed_currencies:
@@ -152,23 +172,26 @@ class CohortReport(QuarterReport):
         """The answer in sentences: are newer deal and lead cohorts converting faster, tested."""
         latest, earlier = self.cohorts
         won_now, won_before = self._won_within(latest), self._won_within(earlier)
+        the_cohort = _("the {quarter} cohort")
+        prev = the_cohort.format(quarter=formatting.quarter(earlier))
+        now = the_cohort.format(quarter=formatting.quarter(latest))
         deals = present.rate_change_sentence(
-            f"The share of deals won within {WON_BY_AGE} months of creation",
+            _("The share of deals won within {n} months of creation").format(n=WON_BY_AGE),
             *won_now,
             *won_before,
-            prev_label=f"the {earlier.label} cohort",
-            now_label=f"the {latest.label} cohort",
+            prev_label=prev,
+            now_label=now,
             small_sample=self.scope.settings.small_sample,
         )
         if self.leads is None:
             return Text(deals)
         leads = present.rate_change_sentence(
-            f"Lead conversion within {self.lead_window} days",
+            _("Lead conversion {within}").format(within=self._within_window()),
             *self._leads_within(latest),
             *self._leads_within(earlier),
-            prev_label=f"the {earlier.label} cohort",
-            now_label=f"the {latest.label} cohort",
-            unit="leads",
+            prev_label=prev,
+            now_label=now,
+            unit=_("leads"),
             small_sample=self.scope.settings.small_sample,
         )
         return Text(f"{deals} {leads}")
@@ -176,8 +199,8 @@ class CohortReport(QuarterReport):
     @keeps_data
     def deal_cohorts(self) -> present.ReportFigure:
         """Cumulative won share by age for each creation month (right-censored)."""
-        fig = charts.won_share_heatmap(self.deals, title="Share of deals won, by month created")
-        caption = (
+        fig = charts.won_share_heatmap(self.deals, title=_("Share of deals won, by month created"))
+        caption = _(
             "Each row is the deals created in one month; each column the months since. A cell "
             "is the share won by then; blank cells are not observed yet (right-censored)."
         )
@@ -195,26 +218,38 @@ class CohortReport(QuarterReport):
         )
         fig = charts.ramp_curves(
             ramp.assign(bookings=ramp["cumulative_per_rep"]),
-            title="Cumulative bookings per rep by month of tenure",
+            title=_("Cumulative bookings per rep by month of tenure"),
             currency=self.scope.settings.currency,
         )
-        caption = (
-            f"Reps hired in each of the last {self.hire_quarters} quarters: closed-won amount per "
-            "rep, summed from the month they started; leavers stay in their cohort."
-        )
+        caption = ngettext(
+            "Reps hired in each of the last {n} quarter: closed-won amount per rep, summed from "
+            "the month they started; leavers stay in their cohort.",
+            "Reps hired in each of the last {n} quarters: closed-won amount per rep, summed from "
+            "the month they started; leavers stay in their cohort.",
+            self.hire_quarters,
+        ).format(n=formatting.count(self.hire_quarters))
         parts: list[Any] = [present.figure(fig, caption=caption, alt=caption, frame=ramp)]
         if self.hires is not None:
+            by_hire_quarter = cohort.full_quota_by_hire_quarter(self.hires)
             parts.append(
                 self.table(
-                    cohort.full_quota_by_hire_quarter(self.hires),
+                    by_hire_quarter.assign(
+                        hire_quarter=by_hire_quarter["hire_quarter"].map(formatting.quarter)
+                    ),
                     {
                         "reps": "count",
                         "reached": "count",
                         "share": "percent",
                         "median_months": "count",
                     },
-                    caption="Time to the first quarter at full quota, by hire quarter",
-                    labels={"reached": "Reached full quota", "median_months": "Median months"},
+                    caption=_("Time to the first quarter at full quota, by hire quarter"),
+                    labels={
+                        "hire_quarter": _("Hire quarter"),
+                        "reps": _("Reps"),
+                        "reached": _("Reached full quota"),
+                        "share": _("Share"),
+                        "median_months": _("Median months"),
+                    },
                 )
             )
         return present.stack(*parts)
@@ -228,47 +263,65 @@ class CohortReport(QuarterReport):
         pooled = leads.groupby("window_days", as_index=False)[["converted", "leads"]].sum()
         fig = charts.lead_conversion_windows(
             pooled,
-            title="Leads converted within each window",
+            title=_("Leads converted within each window"),
             small_sample=self.scope.settings.small_sample,
         )
-        caption = (
+        caption = _(
             "Leads created in the last four quarters, pooled over the months whose window has "
             "fully passed; a window is shown only once every lead of the month had all of it."
         )
         wide = leads.pivot_table(index="cohort", columns="window_days", values="share")
-        wide.columns = [f"within {c} days" for c in wide.columns]
+        windows = {f"within {c} days": int(c) for c in wide.columns}
+        wide.columns = list(windows)
         wide = wide.reset_index().merge(
             leads.drop_duplicates("cohort")[["cohort", "leads"]], on="cohort"
         )
         return present.stack(
             present.figure(fig, caption=caption, alt=caption, frame=pooled),
             self.table(
-                wide[["cohort", "leads", *[c for c in wide.columns if c.startswith("within")]]],
-                {
-                    "leads": "count",
-                    **{c: "percent" for c in wide.columns if c.startswith("within")},
+                wide[["cohort", "leads", *windows]],
+                {"leads": "count", **dict.fromkeys(windows, "percent")},
+                labels={
+                    "cohort": _("Cohort"),
+                    "leads": _("Leads"),
+                    **{
+                        column: ngettext("Within {n} day", "Within {n} days", days).format(
+                            n=formatting.count(days)
+                        )
+                        for column, days in windows.items()
+                    },
                 },
             ),
         )
 
     def caveats(self) -> Text:
         """Censoring, small cohorts, missing tables and conventions."""
-        latest, _ = self.cohorts
+        latest = self.cohorts[0]
         won = self._won_within(latest)
         notes = []
         if won[1] and won[1] < self.scope.settings.small_sample:
             notes.append(
-                f"The {latest.label} deal cohort has only {won[1]} deals: read its rates as rough."
+                ngettext(
+                    "The {quarter} deal cohort has only {n} deal: read its rates as rough.",
+                    "The {quarter} deal cohort has only {n} deals: read its rates as rough.",
+                    won[1],
+                ).format(quarter=formatting.quarter(latest), n=formatting.count(won[1]))
             )
         notes += self.scope.currency_notes
         notes += missing_tables_note(self.scope.crm.missing, ENABLES)
         notes += [
-            "Cohorts are right-censored: an age or window is shown only when the whole cohort "
-            "has been observed that long by the quarter's end.",
-            f"Deals won within {WON_BY_AGE} months: won by the end of the third month after the "
-            "creation month, pooled over the three creation months of a quarter.",
-            "A rep reaches full quota in the first quarter whose bookings reach a quota above "
-            "zero.",
+            _(
+                "Cohorts are right-censored: an age or window is shown only when the whole cohort "
+                "has been observed that long by the quarter's end."
+            ),
+            _(
+                "Deals won within {n} months: won by the end of the third month after the "
+                "creation month, pooled over the three creation months of a quarter."
+            ).format(n=WON_BY_AGE),
+            _(
+                "A rep reaches full quota in the first quarter whose bookings reach a quota above "
+                "zero."
+            ),
         ]
         return bullet_list(notes)
 
@@ -279,9 +332,15 @@ def _rate(pair: tuple[int, int]) -> float | None:
 
 
 def open_report(
-    quarter: str, team: str = "all", source: str = "", preset: str = "", *, hire_quarters: int = 8
+    quarter: str,
+    team: str = "all",
+    source: str = "",
+    preset: str = "",
+    *,
+    hire_quarters: int = 8,
+    locale: str = "",
 ) -> CohortReport:
     """The cohort report for a notebook's parameters."""
     if not 1 <= hire_quarters <= 20:
         raise ParamsError(f"hire_quarters must be 1 to 20, not {hire_quarters}")
-    return CohortReport(open_scope(quarter, team, source, preset), hire_quarters)
+    return CohortReport(open_scope(quarter, team, source, preset, locale), hire_quarters)

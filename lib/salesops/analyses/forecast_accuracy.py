@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -23,19 +23,21 @@ from salesops.analyses.sections import (
     withhold_amount_cards,
 )
 from salesops.errors import ParamsError
+from salesops.i18n import N_, _, ngettext
 from salesops.metrics import MissingTableError, forecast, pipeline
-from salesops.metrics.scope import ALL_TEAMS
 from salesops.metrics.stats import at_least
 from salesops.periods import Quarter
 from salesops.present import Card, Text, escape_markdown
+from salesops.vocabulary import ALL_TEAMS
 
 ANALYSIS = "forecast_accuracy"
 ENABLES = {
-    "forecast_submissions": "accuracy of the calls reps submitted (calls are rebuilt from "
-    "stage history instead)",
-    "quotas": "pipeline coverage of the quota",
+    "forecast_submissions": N_(
+        "accuracy of the calls reps submitted (calls are rebuilt from stage history instead)"
+    ),
+    "quotas": N_("pipeline coverage of the quota"),
 }
-NO_CALLS = (
+NO_CALLS = N_(
     "Forecast accuracy is not shown: the data has neither forecast_submissions (the calls reps "
     "submitted) nor stage_history (to rebuild calls from); add either to switch it on."
 )
@@ -96,13 +98,15 @@ class ForecastAccuracyReport(QuarterReport):
 
     def headline(self) -> present.Headline:
         """Cards: actual, the mid-quarter and final commit accuracy, WAPE, bias, coverage."""
-        now, before, prev = self.now, self.before, self.scope.previous.label
+        now, before, prev = self.now, self.before, formatting.quarter(self.scope.previous)
         week = self.at_week
         accuracy_now = (now["accuracy_by_week"] or {}).get(week)
         accuracy_before = ((value(before, "accuracy_by_week") or {}) or {}).get(week)
+        ratio = formatting.percent((now["ratio_by_week"] or {}).get(week))
+        required = formatting.multiple(now["required_coverage"])
         cards = [
             Card.compare(
-                "Closed won (actual)",
+                _("Closed won (actual)"),
                 now["actual"],
                 value(before, "actual"),
                 "money",
@@ -110,35 +114,35 @@ class ForecastAccuracyReport(QuarterReport):
                 currency=self.scope.settings.currency,
             ),
             Card.compare(
-                f"Commit accuracy, week {week}",
+                _("Commit accuracy, week {week}").format(week=week),
                 accuracy_now,
                 accuracy_before,
                 versus=prev,
-                note=f"ratio {formatting.percent((now['ratio_by_week'] or {}).get(week))}",
+                note=_("ratio {ratio}").format(ratio=ratio),
             ),
             Card.compare(
-                "Final commit accuracy",
+                _("Final commit accuracy"),
                 now["final_accuracy"],
                 value(before, "final_accuracy"),
                 versus=prev,
             ),
             Card.compare(
-                "Forecast error (WAPE)",
+                _("Forecast error (WAPE)"),
                 now["wape"],
                 value(before, "wape"),
                 versus=prev,
                 higher_is_better=False,
-                note=f"week {week}, last four quarters",
+                note=_("week {week}, last four quarters").format(week=week),
             ),
             Card(
-                "Forecast bias",
+                _("Forecast bias"),
                 formatting.percent(now["bias"], signed=True),
                 note=_bias_words(now["bias"]),
             ),
             Card(
-                "Pipeline coverage",
+                _("Pipeline coverage"),
                 formatting.multiple(now["pipeline_coverage"]),
-                note=f"required {formatting.multiple(now['required_coverage'])} at the win rate",
+                note=_("required {coverage} at the win rate").format(coverage=required),
             ),
         ]
         if self.scope.mixed_currencies:
@@ -148,37 +152,69 @@ class ForecastAccuracyReport(QuarterReport):
     def summary(self) -> Text:
         """The answer in sentences: how far off the calls were, which way, and the coverage."""
         now, week = self.now, self.at_week
-        quarter = self.scope.quarter.label
         ratio = (now["ratio_by_week"] or {}).get(week)
         if self.scope.mixed_currencies:
             return Text(mixed_currency_sentence(self.scope.mixed_currencies))
         if not now["actual"]:
             return Text(
-                f"Nothing closed won in {quarter} for {escape_markdown(self.scope.team_label)}, "
-                "so forecast accuracy is not defined."
+                _(
+                    "Nothing closed won in {quarter} for {team}, so forecast accuracy is not "
+                    "defined."
+                ).format(
+                    quarter=formatting.quarter(self.scope.quarter),
+                    team=escape_markdown(self.scope.team_label),
+                )
             )
         if not now["accuracy_by_week"]:
             return Text(
-                "Forecast calls are not available: the data has neither forecast_submissions nor "
-                "stage_history to rebuild them from."
+                _(
+                    "Forecast calls are not available: the data has neither forecast_submissions "
+                    "nor stage_history to rebuild them from."
+                )
             )
-        basis = "submitted" if now["basis"] == "submitted" else "rebuilt from stage history"
+        calls = (
+            _(
+                "At week {week} the commit call (submitted) stood at {ratio} of what finally "
+                "closed won ({actual}); {in_band} of {weeks} weekly calls were within 85-115 %."
+            )
+            if now["basis"] == "submitted"
+            else _(
+                "At week {week} the commit call (rebuilt from stage history) stood at {ratio} of "
+                "what finally closed won ({actual}); {in_band} of {weeks} weekly calls were "
+                "within 85-115 %."
+            )
+        )
         parts = [
-            f"At week {week} the commit call ({basis}) stood at "
-            f"{formatting.percent(ratio)} of what finally closed won "
-            f"({formatting.money(now['actual'], self.scope.settings.currency)}); "
-            f"{now['weeks_in_band']} of {len(now['accuracy_by_week'])} weekly calls were within "
-            "85-115 %.",
-            f"Across reps and the last four quarters the mid-quarter call missed by "
-            f"{formatting.percent(now['wape'])} (WAPE) and {_bias_words(now['bias'])} "
-            f"({formatting.percent(now['bias'], signed=True)}).",
+            calls.format(
+                week=week,
+                ratio=formatting.percent(ratio),
+                actual=formatting.money(now["actual"], self.scope.settings.currency),
+                in_band=formatting.count(now["weeks_in_band"]),
+                weeks=formatting.count(len(now["accuracy_by_week"])),
+            ),
+            _(BIAS_SENTENCES[_lean(now["bias"])]).format(
+                wape=formatting.percent(now["wape"]),
+                bias=formatting.percent(now["bias"], signed=True),
+            ),
         ]
         if now["pipeline_coverage"] is not None and now["required_coverage"] is not None:
             enough = at_least(now["pipeline_coverage"], now["required_coverage"])
+            coverage = (
+                _(
+                    "The quarter opened with {coverage} pipeline coverage against the {required} "
+                    "the win rate requires: enough."
+                )
+                if enough
+                else _(
+                    "The quarter opened with {coverage} pipeline coverage against the {required} "
+                    "the win rate requires: thin."
+                )
+            )
             parts.append(
-                f"The quarter opened with {formatting.multiple(now['pipeline_coverage'])} pipeline "
-                f"coverage against the {formatting.multiple(now['required_coverage'])} the win "
-                f"rate requires: {'enough' if enough else 'thin'}."
+                coverage.format(
+                    coverage=formatting.multiple(now["pipeline_coverage"]),
+                    required=formatting.multiple(now["required_coverage"]),
+                )
             )
         return Text(" ".join(parts))
 
@@ -188,8 +224,8 @@ class ForecastAccuracyReport(QuarterReport):
     def accuracy_by_week(self) -> present.Stack:
         """The commit and best-case calls as a share of the actual, week by week."""
         weeks = self.weeks
-        fig = charts.accuracy_by_week(weeks, title="Forecast as a share of what closed")
-        caption = (
+        fig = charts.accuracy_by_week(weeks, title=_("Forecast as a share of what closed"))
+        caption = _(
             "Each week's commit and best-case call (sum of each rep's latest call) divided by the "
             "closed-won amount at quarter end; the band marks 85-115 %."
         )
@@ -211,7 +247,14 @@ class ForecastAccuracyReport(QuarterReport):
             self.table(
                 wide[columns],
                 {**formats, "week": "count", "week_end": "date", "commit_accuracy": "percent"},
-                labels={"week_end": "Week ends before", "best_case": "Best case"},
+                labels={
+                    "week": _("Week"),
+                    "week_end": _("Week ends before"),
+                    "commit": _("Commit"),
+                    "best_case": _("Best case"),
+                    "actual": _("Actual"),
+                    "commit_accuracy": _("Commit accuracy"),
+                },
             ),
         )
 
@@ -224,24 +267,31 @@ class ForecastAccuracyReport(QuarterReport):
         small = self.scope.settings.small_sample
         ranked = forecast.reps_by_bias(self.errors, small_sample=small)
         steady = ranked[~ranked["small_sample"]]
-        left_out = f" The {len(ranked) - len(steady)} small samples are left out."
+        small_count = len(ranked) - len(steady)
+        left_out = " " + ngettext(
+            "The {count} small sample is left out.",
+            "The {count} small samples are left out.",
+            small_count,
+        ).format(count=formatting.count(small_count))
         if len(ranked) <= TOP_REPS * 2:
             shown, note = ranked, ""
         elif len(steady) <= TOP_REPS * 2:
             shown, note = steady, left_out
         else:
             shown = pd.concat([steady.head(TOP_REPS), steady.tail(TOP_REPS)])
-            note = (
-                f" The {TOP_REPS} most over- and under-calling of the others are shown.{left_out}"
-            )
+            most = _("The {top} most over- and under-calling of the others are shown.")
+            note = " " + most.format(top=TOP_REPS) + left_out
         fig = charts.rep_bias(
             shown.rename(columns={"rep_name": "rep"}),
-            title=f"Forecast bias by rep at week {self.at_week}",
+            title=_("Forecast bias by rep at week {week}").format(week=self.at_week),
         )
         caption = (
-            f"Sum of (call - actual) / sum of actual per rep over the last four quarters, at week "
-            f"{self.at_week}: above zero over-calls, below zero sandbags. Reps with fewer than "
-            f"{small} won deals are small samples: hatched and ranked after the others.{note}"
+            _(
+                "Sum of (call - actual) / sum of actual per rep over the last four quarters, at "
+                "week {week}: above zero over-calls, below zero sandbags. Reps with fewer than "
+                "{small} won deals are small samples: hatched and ranked after the others."
+            ).format(week=self.at_week, small=formatting.count(small))
+            + note
         )
         return present.stack(
             present.figure(fig, caption=caption, alt=caption, frame=shown),
@@ -256,10 +306,13 @@ class ForecastAccuracyReport(QuarterReport):
                     "wape": "percent",
                 },
                 labels={
-                    "rep_name": "Rep",
-                    "won_deals": "Won deals",
-                    "forecast": "Called",
-                    "wape": "WAPE",
+                    "rep_name": _("Rep"),
+                    "quarters": _("Quarters"),
+                    "won_deals": _("Won deals"),
+                    "forecast": _("Called"),
+                    "actual": _("Actual"),
+                    "bias": _("Bias"),
+                    "wape": _("WAPE"),
                 },
             ),
         )
@@ -270,8 +323,9 @@ class ForecastAccuracyReport(QuarterReport):
     def by_quarter(self) -> present.Table:
         """WAPE and bias per quarter for the last four quarters."""
         table = forecast.forecast_error_by_quarter(self.errors)
+        week = self.at_week
         return self.table(
-            table,
+            table.assign(quarter=table["quarter"].map(formatting.quarter)),
             {
                 "rep_quarters": "count",
                 "actual": "money",
@@ -280,13 +334,15 @@ class ForecastAccuracyReport(QuarterReport):
                 "wape_final": "percent",
                 "bias_final": "percent",
             },
-            caption=f"Forecast error by quarter (week {self.at_week} and final call)",
+            caption=_("Forecast error by quarter (week {week} and final call)").format(week=week),
             labels={
-                "rep_quarters": "Rep-quarters",
-                "wape_at_week": f"WAPE, week {self.at_week}",
-                "bias_at_week": f"Bias, week {self.at_week}",
-                "wape_final": "WAPE, final call",
-                "bias_final": "Bias, final call",
+                "quarter": _("Quarter"),
+                "rep_quarters": _("Rep-quarters"),
+                "actual": _("Actual"),
+                "wape_at_week": _("WAPE, week {week}").format(week=week),
+                "bias_at_week": _("Bias, week {week}").format(week=week),
+                "wape_final": _("WAPE, final call"),
+                "bias_final": _("Bias, final call"),
             },
         )
 
@@ -304,7 +360,7 @@ class ForecastAccuracyReport(QuarterReport):
             cov = pipeline.pipeline_coverage(self.scope.tables, self.scope.quarter, group)
             rows.append(
                 {
-                    "group": "All teams" if group == ALL_TEAMS else group,
+                    "group": _("All teams") if group == ALL_TEAMS else group,
                     "pipeline": cov.pipeline,
                     "quota": cov.quota,
                     "coverage": cov.coverage,
@@ -313,18 +369,18 @@ class ForecastAccuracyReport(QuarterReport):
             )
         frame = pd.DataFrame(rows)
         if frame["coverage"].isna().all():
-            return Text("Pipeline coverage needs quotas for the quarter; the data has none.")
-        fig = charts.pipeline_coverage(frame, title="Pipeline coverage at the quarter's start")
-        caption = (
-            f"Open pipeline due in {self.scope.quarter.label} as of "
-            f"{self.scope.quarter.start:%Y-%m-%d} divided by the quota; the mark shows the "
+            return Text(_("Pipeline coverage needs quotas for the quarter; the data has none."))
+        fig = charts.pipeline_coverage(frame, title=_("Pipeline coverage at the quarter's start"))
+        caption = _(
+            "Open pipeline due in {quarter} as of {day} divided by the quota; the mark shows the "
             "coverage needed at the last four quarters' win rate (1 / win rate)."
-            + (
-                f" {len(teams)} teams: each team's report shows its own."
-                if len(groups) == 1 and teams
-                else ""
-            )
+        ).format(
+            quarter=formatting.quarter(self.scope.quarter),
+            day=formatting.day(self.scope.quarter.start),
         )
+        if len(groups) == 1 and teams:
+            each = _("{count} teams: each team's report shows its own.")
+            caption += " " + each.format(count=formatting.count(len(teams)))
         return present.stack(
             present.figure(fig, caption=caption, alt=caption, frame=frame),
             self.table(
@@ -335,6 +391,13 @@ class ForecastAccuracyReport(QuarterReport):
                     "coverage": "multiple",
                     "required": "multiple",
                 },
+                labels={
+                    "team": _("Team"),
+                    "pipeline": _("Pipeline"),
+                    "quota": _("Quota"),
+                    "coverage": _("Coverage"),
+                    "required": _("Required"),
+                },
             ),
         )
 
@@ -344,45 +407,96 @@ class ForecastAccuracyReport(QuarterReport):
         notes = []
         if now["basis"] != "submitted" and self.scope.crm.has("stage_history"):
             notes.append(
-                "The data has no forecast submissions: each week's call is rebuilt from stage "
-                "history (closed won to date plus open deals in the commit category due this "
-                "quarter), not what reps actually called."
+                _(
+                    "The data has no forecast submissions: each week's call is rebuilt from stage "
+                    "history (closed won to date plus open deals in the commit category due this "
+                    "quarter), not what reps actually called."
+                )
             )
         missing = self.scope.crm.missing
         if now["basis"] is None:  # no calls at all: one sentence instead of rough WAPE and bias
-            notes.append(NO_CALLS)
+            notes.append(_(NO_CALLS))
             missing = [table for table in missing if table != "forecast_submissions"]
         elif (now["rep_quarters"] or 0) < self.scope.settings.small_sample:
+            rep_quarters = now["rep_quarters"] or 0
             notes.append(
-                f"Only {now['rep_quarters'] or 0} rep-quarters of calls: WAPE and bias are rough."
+                ngettext(
+                    "Only {count} rep-quarter of calls: WAPE and bias are rough.",
+                    "Only {count} rep-quarters of calls: WAPE and bias are rough.",
+                    rep_quarters,
+                ).format(count=formatting.count(rep_quarters))
             )
         notes += self.scope.currency_notes
-        notes += missing_tables_note(missing, ENABLES)
+        notes += missing_tables_note(missing, {table: _(does) for table, does in ENABLES.items()})
         rollup = (
-            "cumulative (a commit call includes closed won; best case includes commit)"
+            _(
+                "Calls roll up cumulative (a commit call includes closed won; best case includes "
+                "commit)."
+            )
             if self.options.rollup == "cumulative"
-            else "by category (closed won is added to commit, and commit to best case)"
+            else _(
+                "Calls roll up by category (closed won is added to commit, and commit to best "
+                "case)."
+            )
         )
         notes += [
-            f"Calls roll up {rollup}.",
-            "Accuracy = 1 - |F - A| / A; WAPE = sum |F - A| / sum A and bias = sum (F - A) / sum A "
-            "over reps and the last four quarters.",
-            f"Week w ends 7 x w days after the quarter starts; the mid-quarter figures use week "
-            f"{self.at_week}.",
-            "Coverage = open pipeline due in the quarter on its first day / (quota - booked); "
-            "required coverage = 1 / win rate of the four quarters before.",
+            rollup,
+            _(
+                "Accuracy = 1 - |F - A| / A; WAPE = sum |F - A| / sum A and bias = sum (F - A) / "
+                "sum A over reps and the last four quarters."
+            ),
+            _(
+                "Week w ends 7 x w days after the quarter starts; the mid-quarter figures use "
+                "week {week}."
+            ).format(week=self.at_week),
+            _(
+                "Coverage = open pipeline due in the quarter on its first day / (quota - booked); "
+                "required coverage = 1 / win rate of the four quarters before."
+            ),
         ]
         return bullet_list(notes)
 
 
-def _bias_words(bias: float | None) -> str:
-    """Bias in words: under UNBIASED either way is unbiased; UNBIASED itself (give or take float
-    drift) already leans."""
+Lean = Literal["undefined", "unbiased", "high", "low"]
+BIAS_WORDS: dict[Lean, str] = {
+    "undefined": N_("bias is not defined"),
+    "unbiased": N_("calls were unbiased"),
+    "high": N_("calls ran high (over-calling)"),
+    "low": N_("calls ran low (sandbagging)"),
+}
+BIAS_SENTENCES: dict[Lean, str] = {
+    "undefined": N_(
+        "Across reps and the last four quarters the mid-quarter call missed by {wape} (WAPE) "
+        "and bias is not defined ({bias})."
+    ),
+    "unbiased": N_(
+        "Across reps and the last four quarters the mid-quarter call missed by {wape} (WAPE) "
+        "and calls were unbiased ({bias})."
+    ),
+    "high": N_(
+        "Across reps and the last four quarters the mid-quarter call missed by {wape} (WAPE) "
+        "and calls ran high (over-calling) ({bias})."
+    ),
+    "low": N_(
+        "Across reps and the last four quarters the mid-quarter call missed by {wape} (WAPE) "
+        "and calls ran low (sandbagging) ({bias})."
+    ),
+}
+
+
+def _lean(bias: float | None) -> Lean:
+    """Which way the calls lean: under UNBIASED either way is unbiased; UNBIASED itself (give or
+    take float drift) already leans."""
     if bias is None:
-        return "bias is not defined"
+        return "undefined"
     if not at_least(abs(bias), UNBIASED):
-        return "calls were unbiased"
-    return "calls ran high (over-calling)" if bias > 0 else "calls ran low (sandbagging)"
+        return "unbiased"
+    return "high" if bias > 0 else "low"
+
+
+def _bias_words(bias: float | None) -> str:
+    """Bias in words, as a card's note: "calls ran high (over-calling)"."""
+    return _(BIAS_WORDS[_lean(bias)])
 
 
 def open_report(
@@ -391,6 +505,7 @@ def open_report(
     source: str = "",
     preset: str = "",
     *,
+    locale: str = "",
     at_week: int = forecast.AT_WEEK,
     rollup: str = "cumulative",
 ) -> ForecastAccuracyReport:
@@ -400,4 +515,4 @@ def open_report(
     if not 1 <= at_week <= 14:
         raise ParamsError(f"at_week must be a week of the quarter (1 to 14), not {at_week}")
     options = ForecastOptions(at_week=at_week, rollup=rollup)  # type: ignore[arg-type]
-    return ForecastAccuracyReport(open_scope(quarter, team, source, preset), options)
+    return ForecastAccuracyReport(open_scope(quarter, team, source, preset, locale), options)

@@ -23,20 +23,36 @@ from salesops.analyses.sections import (
     withhold_amount_cards,
 )
 from salesops.errors import ParamsError
+from salesops.i18n import N_, _, ngettext
 from salesops.metrics import MissingTableError, funnel
 from salesops.metrics.scope import lost_amounts_missing
 from salesops.periods import Quarter
 from salesops.present import Card, Text, escape_markdown
 
 ANALYSIS = "funnel"
-FIELDS = {"source": "lead source", "segment": "segment"}  # optional deal fields to break down by
-BLANK_AMOUNT_GROUPS = (
-    " Win rate by amount is left blank where most lost deals have no amount: it would read close "
+FIELDS = {  # optional deal fields to break down by, and the sentence when no closed deal has one
+    "source": N_(
+        "The data has no lead source for the deals closed in {quarter}, so there is no win rate "
+        "by source."
+    ),
+    "segment": N_(
+        "The data has no segment for the deals closed in {quarter}, so there is no win rate by "
+        "segment."
+    ),
+}
+BREAKDOWNS = {  # what the win rate is broken down by: its column header, and "by" it in words
+    "team": (N_("Team"), N_("by team")),
+    "rep": (N_("Rep"), N_("by rep")),
+    "source": (N_("Source"), N_("by source")),
+    "segment": (N_("Segment"), N_("by segment")),
+}
+BLANK_AMOUNT_GROUPS = N_(
+    "Win rate by amount is left blank where most lost deals have no amount: it would read close "
     "to 100 %."
 )
 ENABLES = {
-    "stage_history": "stage-by-stage conversion and time in stage (reach uses current stages)",
-    "leads": "lead conversion",
+    "stage_history": N_("stage-by-stage conversion and time in stage (reach uses current stages)"),
+    "leads": N_("lead conversion"),
 }
 
 
@@ -86,26 +102,28 @@ class FunnelReport(QuarterReport):
 
     def headline(self) -> present.Headline:
         """Cards: win rate, won amount, deal size, time to win, lead conversion, velocity."""
-        now, before, prev = self.now, self.before, self.scope.previous.label
+        now, before, prev = self.now, self.before, formatting.quarter(self.scope.previous)
         currency = self.scope.settings.currency
-        n_note = f"n={formatting.count(now['closed_deals'])} closed"
-        if now["small_sample"]:
-            n_note += ", small sample"
+        n_note = (
+            _("n={n} closed, small sample") if now["small_sample"] else _("n={n} closed")
+        ).format(n=formatting.count(now["closed_deals"]))
         cards = [
             Card.compare(
-                "Win rate", now["win_rate"], value(before, "win_rate"), versus=prev, note=n_note
+                _("Win rate"), now["win_rate"], value(before, "win_rate"), versus=prev, note=n_note
             ),
             Card.compare(
-                "Won amount",
+                _("Won amount"),
                 now["won_amount"],
                 value(before, "won_amount"),
                 "money",
                 versus=prev,
                 currency=currency,
-                note=f"{formatting.count(now['won_deals'])} deals won",
+                note=ngettext("{n} deal won", "{n} deals won", now["won_deals"]).format(
+                    n=formatting.count(now["won_deals"])
+                ),
             ),
             Card.compare(
-                "Average won deal",
+                _("Average won deal"),
                 now["avg_won_deal"],
                 value(before, "avg_won_deal"),
                 "money",
@@ -113,29 +131,31 @@ class FunnelReport(QuarterReport):
                 currency=currency,
             ),
             Card.compare(
-                "Median time to win",
+                _("Median time to win"),
                 now["median_cycle_days"],
                 value(before, "median_cycle_days"),
                 "days",
                 versus=prev,
                 higher_is_better=False,
-                note="Kaplan-Meier, open deals censored",
+                note=_("Kaplan-Meier, open deals censored"),
             ),
             Card.compare(
-                "Lead conversion",
+                _("Lead conversion"),
                 now["lead_conversion"],
                 value(before, "lead_conversion"),
                 versus=prev,
-                note=f"within {now['lead_window_days']} days",
+                note=ngettext("within {n} day", "within {n} days", now["lead_window_days"]).format(
+                    n=formatting.count(now["lead_window_days"])
+                ),
             ),
             Card.compare(
-                "Sales velocity",
+                _("Sales velocity"),
                 now["velocity_per_day"],
                 value(before, "velocity_per_day"),
                 "money",
                 versus=prev,
                 currency=currency,
-                note="pipeline value per day",
+                note=_("pipeline value per day"),
             ),
         ]
         if self.scope.mixed_currencies:
@@ -149,9 +169,10 @@ class FunnelReport(QuarterReport):
     def summary(self) -> Text:
         """The answer in sentences: win rate and won amount against last quarter, tested."""
         now, before = self.now, self.before
-        quarter, prev = self.scope.quarter.label, self.scope.previous.label
+        quarter = formatting.quarter(self.scope.quarter)
+        prev = formatting.quarter(self.scope.previous)
         win = present.rate_change_sentence(
-            "Win rate",
+            _("Win rate"),
             now["won_deals"],
             now["closed_deals"],
             value(before, "won_deals") or 0,
@@ -161,7 +182,7 @@ class FunnelReport(QuarterReport):
             small_sample=self.scope.settings.small_sample,
         )
         amount = present.amount_change_sentence(
-            "Won amount",
+            _("Won amount"),
             now["won_amount"],
             value(before, "won_amount"),
             prev_label=prev,
@@ -178,12 +199,15 @@ class FunnelReport(QuarterReport):
         """Stage reach of the deals created this quarter, as a chart and a table."""
         reach = self.reach
         created = int(reach["reached"].iloc[0]) if len(reach) else 0
-        fig = charts.stage_funnel(reach, title=f"How far the {created:,} deals created got")
-        caption = (
-            f"Deals created in {self.scope.quarter.label} by the stage they reached; a stage that "
-            "was skipped counts as reached when a later one was. Step rates compare each stage "
-            "with the one before."
+        title = ngettext(
+            "How far the {n} deal created got", "How far the {n} deals created got", created
         )
+        fig = charts.stage_funnel(reach, title=title.format(n=formatting.count(created)))
+        caption = _(
+            "Deals created in {quarter} by the stage they reached; a stage that was skipped "
+            "counts as reached when a later one was. Step rates compare each stage with the one "
+            "before."
+        ).format(quarter=formatting.quarter(self.scope.quarter))
         shown = reach.assign(skipped=reach["skipped"].astype(int))
         return present.stack(
             present.figure(fig, caption=caption, alt=_reach_alt(reach), frame=reach),
@@ -206,9 +230,12 @@ class FunnelReport(QuarterReport):
                     "drop_off": "percent",
                 },
                 labels={
-                    "step_conversion": "Step rate",
-                    "cumulative_conversion": "Cumulative rate",
-                    "drop_off": "Drop-off",
+                    "stage": _("Stage"),
+                    "reached": _("Reached"),
+                    "skipped": _("Skipped"),
+                    "step_conversion": _("Step rate"),
+                    "cumulative_conversion": _("Cumulative rate"),
+                    "drop_off": _("Drop-off"),
                 },
             ),
         )
@@ -221,8 +248,13 @@ class FunnelReport(QuarterReport):
         return self.table(
             stages[["stage", "visits", "median_days", "mean_days"]],
             {"visits": "count", "median_days": "days", "mean_days": "days"},
-            labels={"median_days": "Median", "mean_days": "Mean"},
-            caption="Days in stage (visits that ended this quarter)",
+            labels={
+                "stage": _("Stage"),
+                "visits": _("Visits"),
+                "median_days": _("Median"),
+                "mean_days": _("Mean"),
+            },
+            caption=_("Days in stage (visits that ended this quarter)"),
         )
 
     @keeps_data
@@ -230,13 +262,19 @@ class FunnelReport(QuarterReport):
         """The Kaplan-Meier time-to-win curve over the last four quarters' deals."""
         cycle = self.cycle
         fig = charts.time_to_close(
-            cycle.curve, title="Share of deals won, by days since created", outcome="won"
+            cycle.curve, title=_("Share of deals won, by days since created"), outcome="won"
         )
-        caption = (
-            f"{cycle.deals:,} deals created since {cycle.since}: {cycle.won:,} won, "
-            f"{cycle.censored:,} still open and counted only for the time they were open "
-            f"(Kaplan-Meier). Median time to win: {formatting.days(cycle.median_days)}; the plain "
-            f"median of won deals alone, {formatting.days(cycle.median_won_days)}, is biased short."
+        caption = _(
+            "{deals} deals created since {since}: {won} won, {open} still open and counted only "
+            "for the time they were open (Kaplan-Meier). Median time to win: {median}; the plain "
+            "median of won deals alone, {median_won}, is biased short."
+        ).format(
+            deals=formatting.count(cycle.deals),
+            since=formatting.quarter(cycle.since),
+            won=formatting.count(cycle.won),
+            open=formatting.count(cycle.censored),
+            median=formatting.days(cycle.median_days),
+            median_won=formatting.days(cycle.median_won_days),
         )
         return present.figure(fig, caption=caption, alt=caption, frame=cycle.curve)
 
@@ -252,27 +290,35 @@ class FunnelReport(QuarterReport):
             by,  # type: ignore[arg-type]
             small_sample=self.scope.settings.small_sample,
         )
+        quarter = formatting.quarter(self.scope.quarter)
         if by in FIELDS and len(rates) and (rates[by] == funnel.UNKNOWN).all():
-            return Text(
-                f"The data has no {FIELDS[by]} for the deals closed in "
-                f"{self.scope.quarter.label}, so there is no win rate by {by}."
-            )
+            return Text(_(FIELDS[by]).format(quarter=quarter))
         if self.scope.mixed_currencies:
             rates = rates.assign(won_amount=float("nan"), amount_rate=float("nan"))
         group = "rep_name" if by == "rep" else by
         shown = rates.rename(columns={group: by})
-        drawn, left_out = chart_rows(shown, "closed", "most closed deals")
+        if by in FIELDS:  # a deal without the field: "unknown" in the reader's language
+            shown[by] = shown[by].replace({funnel.UNKNOWN: _(funnel.UNKNOWN)})
+        header, by_words = (_(words) for words in BREAKDOWNS[by])
+        drawn, left_out = chart_rows(shown, "closed", N_("most closed deals"))
         fig = charts.win_rate_by_group(
             drawn.rename(columns={by: "group"}),
-            title=f"Win rate by {by}",
+            title=_("Win rate {by}").format(by=by_words),
             small_sample=self.scope.settings.small_sample,
         )
         withheld = lost_amounts_missing(rates["lost_without_amount"], rates["lost"]).any()
+        blank_amounts = withheld and not self.scope.mixed_currencies
         caption = (
-            f"Deals closed in {self.scope.quarter.label} by {by}; groups with fewer than "
-            f"{self.scope.settings.small_sample} closed deals are marked as small samples."
-            f"{left_out}"
-            + (BLANK_AMOUNT_GROUPS if withheld and not self.scope.mixed_currencies else "")
+            _(
+                "Deals closed in {quarter} {by}; groups with fewer than {small} closed deals are "
+                "marked as small samples."
+            ).format(
+                quarter=quarter,
+                by=by_words,
+                small=self.scope.settings.small_sample,
+            )
+            + left_out
+            + (" " + _(BLANK_AMOUNT_GROUPS) if blank_amounts else "")
         )
         return present.stack(
             present.figure(fig, caption=caption, alt=caption, frame=drawn),
@@ -285,63 +331,103 @@ class FunnelReport(QuarterReport):
                     "won_amount": "money",
                     "amount_rate": "percent",
                 },
-                labels={"amount_rate": "Win rate by amount"},
+                labels={
+                    by: header,
+                    "closed": _("Closed"),
+                    "won": _("Won"),
+                    "win_rate": _("Win rate"),
+                    "won_amount": _("Won amount"),
+                    "amount_rate": _("Win rate by amount"),
+                },
             ),
         )
 
     def caveats(self) -> Text:
         """Small samples, missing tables and the conventions this report used."""
         now, small = self.now, self.scope.settings.small_sample
-        qualified = now["qualified_stage"] or "the qualified stage"
+        quarter = formatting.quarter(self.scope.quarter)
+        qualified = escape_markdown(now["qualified_stage"] or _("the qualified stage"))
         notes = []
         if now["closed_deals"] == 0:
             notes.append(
-                f"No deals closed in {self.scope.quarter.label} for "
-                f"{escape_markdown(self.scope.team_label)}: win rate and deal size are not defined."
+                _(
+                    "No deals closed in {quarter} for {team}: win rate and deal size are not "
+                    "defined."
+                ).format(quarter=quarter, team=escape_markdown(self.scope.team_label))
             )
         elif now["small_sample"]:
             notes.append(
-                f"Only {now['closed_deals']} deals closed: rates over fewer than {small} deals "
-                "are rough guides."
+                ngettext(
+                    "Only {n} deal closed: rates over fewer than {small} deals are rough guides.",
+                    "Only {n} deals closed: rates over fewer than {small} deals are rough guides.",
+                    now["closed_deals"],
+                ).format(n=formatting.count(now["closed_deals"]), small=small)
             )
         if not self.scope.has_previous:
-            notes.append("The data starts this quarter, so there is no change to show.")
+            notes.append(_("The data starts this quarter, so there is no change to show."))
         if now["open_unknown_stage_deals"]:
             notes.append(
-                f"{formatting.count(now['open_unknown_stage_deals'])} of the "
-                f"{formatting.count(now['open_qualified_deals'])} open deals in sales velocity "
-                "were open at the quarter's end and have closed since, with no stage history for "
-                "that day: their stage then is unknown, so they count as open and at or past "
-                f"{escape_markdown(qualified)}."
+                _(
+                    "{unknown} of the {open} open deals in sales velocity were open at the "
+                    "quarter's end and have closed since, with no stage history for that day: "
+                    "their stage then is unknown, so they count as open and at or past "
+                    "{qualified}."
+                ).format(
+                    unknown=formatting.count(now["open_unknown_stage_deals"]),
+                    open=formatting.count(now["open_qualified_deals"]),
+                    qualified=qualified,
+                )
             )
         if now["win_rate_amount"] is None and now["lost_without_amount"]:
             notes.append(
-                f"Win rate by amount is not shown: {formatting.count(now['lost_without_amount'])} "
-                f"of the {formatting.count(now['lost_deals'])} deals lost in "
-                f"{self.scope.quarter.label} have no amount (many CRMs blank a lost deal's "
-                "amount), so won amount / closed amount would read close to 100 %."
+                _(
+                    "Win rate by amount is not shown: {blank} of the {lost} deals lost in "
+                    "{quarter} have no amount (many CRMs blank a lost deal's amount), so won "
+                    "amount / closed amount would read close to 100 %."
+                ).format(
+                    blank=formatting.count(now["lost_without_amount"]),
+                    lost=formatting.count(now["lost_deals"]),
+                    quarter=quarter,
+                )
             )
         notes += self.scope.currency_notes
         notes += missing_tables_note(self.scope.crm.missing, ENABLES)
         notes += [
-            "Win rate = won / (won + lost) among deals closed in the quarter (by close date); "
-            "win rate by amount = won amount / closed amount.",
-            "Stage reach counts the deals created in the quarter; a skipped stage is back-filled "
-            "from the next stage reached and counted as skipped.",
-            f"Time to win covers deals created in the last four quarters; open deals are censored "
-            f"(Kaplan-Meier) and lost deals are "
-            f"{'excluded' if self.options.lost_deals == 'exclude' else 'censored at their close'}.",
-            f"Lead conversion counts leads created in the quarter that converted within "
-            f"{self.options.lead_window_days} days.",
-            f"Sales velocity = open deals at {escape_markdown(qualified)} or later x win rate x "
-            "average won deal / median days to win.",
+            _(
+                "Win rate = won / (won + lost) among deals closed in the quarter (by close date); "
+                "win rate by amount = won amount / closed amount."
+            ),
+            _(
+                "Stage reach counts the deals created in the quarter; a skipped stage is "
+                "back-filled from the next stage reached and counted as skipped."
+            ),
+            _(
+                "Time to win covers deals created in the last four quarters; open deals are "
+                "censored (Kaplan-Meier) and lost deals are excluded."
+            )
+            if self.options.lost_deals == "exclude"
+            else _(
+                "Time to win covers deals created in the last four quarters; open deals are "
+                "censored (Kaplan-Meier) and lost deals are censored at their close."
+            ),
+            ngettext(
+                "Lead conversion counts leads created in the quarter that converted within {n} "
+                "day.",
+                "Lead conversion counts leads created in the quarter that converted within {n} "
+                "days.",
+                self.options.lead_window_days,
+            ).format(n=formatting.count(self.options.lead_window_days)),
+            _(
+                "Sales velocity = open deals at {qualified} or later x win rate x average won "
+                "deal / median days to win."
+            ).format(qualified=qualified),
         ]
         return bullet_list(notes)
 
 
 def _reach_alt(reach: pd.DataFrame) -> str:
     steps = ", ".join(f"{row.stage} {int(row.reached)}" for row in reach.itertuples())
-    return f"Bar chart of deals reaching each stage: {steps}."
+    return _("Bar chart of deals reaching each stage: {steps}.").format(steps=steps)
 
 
 def open_report(
@@ -350,6 +436,7 @@ def open_report(
     source: str = "",
     preset: str = "",
     *,
+    locale: str = "",
     lead_window_days: int = -1,
     qualified_stage: str = "",
     lost_deals: str = "exclude",
@@ -360,7 +447,7 @@ def open_report(
         raise ParamsError(f"lost_deals must be 'exclude' or 'censor', not {lost_deals!r}")
     if lead_window_days == 0:
         raise ParamsError("lead_window_days must be 1 or more (or -1 for the org default)")
-    scope = open_scope(quarter, team, source, preset)
+    scope = open_scope(quarter, team, source, preset, locale)
     options = FunnelOptions(
         lead_window_days=scope.settings.lead_conversion_window_days
         if lead_window_days < 0

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from itertools import pairwise
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -22,12 +23,21 @@ from salesops.analyses.sections import (
     withhold_amount_cards,
 )
 from salesops.errors import ParamsError
+from salesops.i18n import N_, _, ngettext
 from salesops.metrics import quota
 from salesops.periods import Quarter
 from salesops.present import Card, Text, escape_markdown
 
 ANALYSIS = "quota"
-ENABLES = {"quotas": "quota attainment"}
+ENABLES = {"quotas": N_("quota attainment")}
+BAND_NAMES = {  # under the first edge, between two edges, from the last edge
+    "attainment": (N_("under {edge} %"), N_("{low}-{high} %"), N_("{edge} % and over")),
+    "tenure": (
+        N_("under {edge} months"),
+        N_("{low}-{high} months"),
+        N_("{edge} months and over"),
+    ),
+}
 
 
 class QuotaReport(QuarterReport):
@@ -54,55 +64,60 @@ class QuotaReport(QuarterReport):
 
     def headline(self) -> present.Headline:
         """Cards: team attainment, share of reps at quota, bookings, gap, concentration, next."""
-        now, before, prev = self.now, self.before, self.scope.previous.label
+        now, before, prev = self.now, self.before, formatting.quarter(self.scope.previous)
         currency = self.scope.settings.currency
         reps_note = (
-            f"{now['reps_at_quota']} of {now['reps_with_quota']} reps with a quota"
+            _("{at_quota} of {with_quota} reps with a quota").format(
+                at_quota=formatting.count(now["reps_at_quota"]),
+                with_quota=formatting.count(now["reps_with_quota"]),
+            )
             if now["reps_with_quota"]
-            else "no rep has a quota"
+            else _("no rep has a quota")
         )
         cards = [
             Card.compare(
-                "Team attainment",
+                _("Team attainment"),
                 now["team_attainment"],
                 value(before, "team_attainment"),
                 versus=prev,
-                note="bookings / quota",
+                note=_("bookings / quota"),
             ),
             Card.compare(
-                "Reps at quota",
+                _("Reps at quota"),
                 now["reps_at_quota_share"],
                 value(before, "reps_at_quota_share"),
                 versus=prev,
                 note=reps_note,
             ),
             Card.compare(
-                "Bookings",
+                _("Bookings"),
                 now["bookings_total"],
                 value(before, "bookings_total"),
                 "money",
                 versus=prev,
                 currency=currency,
-                note=f"quota {formatting.money(now['quota_total'], currency)}",
+                note=_("quota {amount}").format(
+                    amount=formatting.money(now["quota_total"], currency)
+                ),
             ),
             Card(
-                "Gap to quota",
+                _("Gap to quota"),
                 formatting.money(max(now["gap_total"] or 0.0, 0.0), currency)
                 if now["gap_total"] is not None
-                else "n/a",
+                else formatting.missing(),
                 note=None
                 if now["gap_total"] is None
-                else ("quota met" if now["gap_total"] <= 0 else "quota not met"),
+                else (_("quota met") if now["gap_total"] <= 0 else _("quota not met")),
             ),
             Card(
-                "Top 20% of reps",
+                _("Top 20% of reps"),
                 formatting.percent(now["top20_bookings_share"]),
-                note="share of bookings",
+                note=_("share of bookings"),
             ),
             Card(
-                "Next quarter coverage",
+                _("Next quarter coverage"),
                 formatting.multiple(now["next_quarter_coverage"]),
-                note="pipeline due next quarter / its quota",
+                note=_("pipeline due next quarter / its quota"),
             ),
         ]
         if self.scope.mixed_currencies:
@@ -111,37 +126,54 @@ class QuotaReport(QuarterReport):
 
     def summary(self) -> Text:
         """The answer in sentences: attainment, the share at quota against last quarter, tested."""
-        now, before = self.now, self.before
-        quarter, prev = self.scope.quarter.label, self.scope.previous.label
+        now, before, currency = self.now, self.before, self.scope.settings.currency
+        quarter, prev = (
+            formatting.quarter(self.scope.quarter),
+            formatting.quarter(self.scope.previous),
+        )
         if self.scope.mixed_currencies:
             return Text(mixed_currency_sentence(self.scope.mixed_currencies))
         if not now["reps_with_quota"]:
             return Text(
-                f"No rep of {escape_markdown(self.scope.team_label)} has a quota for {quarter}, "
-                "so attainment is not defined."
+                _(
+                    "No rep of {team} has a quota for {quarter}, so attainment is not defined."
+                ).format(team=escape_markdown(self.scope.team_label), quarter=quarter)
             )
         share = present.rate_change_sentence(
-            "The share of reps at quota",
+            _("The share of reps at quota"),
             now["reps_at_quota"],
             now["reps_with_quota"],
             value(before, "reps_at_quota") or 0,
             value(before, "reps_with_quota") or 0,
             prev_label=prev,
             now_label=quarter,
-            unit="reps",
+            unit=_("reps"),
             small_sample=self.scope.settings.small_sample,
         )
         label = self.scope.team_label
-        team = (
-            f"{escape_markdown(label[:1].upper() + label[1:])} booked "
-            f"{formatting.percent(now['team_attainment'])} of quota "
-            f"({formatting.money(now['bookings_total'], self.scope.settings.currency)} against "
-            f"{formatting.money(now['quota_total'], self.scope.settings.currency)})."
+        booked = (
+            _("All teams booked {attainment} of quota ({bookings} against {quota}).")
+            if self.scope.all_teams
+            else _("{team} booked {attainment} of quota ({bookings} against {quota}).")
         )
+        team = booked.format(
+            team=escape_markdown(label[:1].upper() + label[1:]),
+            attainment=formatting.percent(now["team_attainment"]),
+            bookings=formatting.money(now["bookings_total"], currency),
+            quota=formatting.money(now["quota_total"], currency),
+        )
+        ramping = now["ramping_reps"]
         ramped = (
-            f" Without the {now['ramping_reps']} ramping reps, "
-            f"{formatting.percent(now['ramped_reps_at_quota_share'])} of reps reached quota."
-            if now["ramping_reps"]
+            " "
+            + ngettext(
+                "Without the {count} ramping rep, {share} of reps reached quota.",
+                "Without the {count} ramping reps, {share} of reps reached quota.",
+                ramping,
+            ).format(
+                count=formatting.count(ramping),
+                share=formatting.percent(now["ramped_reps_at_quota_share"]),
+            )
+            if ramping
             else ""
         )
         return Text(f"{team} {share}{ramped}")
@@ -152,15 +184,23 @@ class QuotaReport(QuarterReport):
     def distribution(self) -> present.Stack:
         """How attainment is spread across reps, with the 100 % line."""
         reps = self.with_quota
-        fig = charts.attainment_distribution(reps, title="Quota attainment across reps")
-        caption = (
-            f"Attainment (bookings / quota) of the {len(reps)} reps with a quota in "
-            f"{self.scope.quarter.label}; the line marks 100 %."
-        )
+        fig = charts.attainment_distribution(reps, title=_("Quota attainment across reps"))
+        caption = ngettext(
+            "Attainment (bookings / quota) of the {count} rep with a quota in {quarter}; the line "
+            "marks 100 %.",
+            "Attainment (bookings / quota) of the {count} reps with a quota in {quarter}; the line "
+            "marks 100 %.",
+            len(reps),
+        ).format(count=formatting.count(len(reps)), quarter=formatting.quarter(self.scope.quarter))
         bands = quota.attainment_distribution(self.reps)
+        edges = tuple(100 * edge for edge in quota.ATTAINMENT_BANDS)
         return present.stack(
             present.figure(fig, caption=caption, alt=caption, frame=reps),
-            self.table(bands, {"reps": "count", "share": "percent"}, labels={"band": "Attainment"}),
+            self.table(
+                bands.assign(band=_band_names(edges, "attainment")),
+                {"reps": "count", "share": "percent"},
+                labels={"band": _("Attainment"), "reps": _("Reps"), "share": _("Share")},
+            ),
         )
 
     @keeps_data
@@ -181,11 +221,13 @@ class QuotaReport(QuarterReport):
                 .assign(attainment=lambda t: t["bookings"] / t["quota"].where(t["quota"] > 0))
                 .sort_values("attainment", ascending=False)
             )
-            drawn, left_out = chart_rows(teams, "quota", "largest quotas")
+            drawn, left_out = chart_rows(teams, "quota", _("largest quotas"))
             fig = charts.rep_attainment(
-                drawn.rename(columns={"team": "rep"}), title="Attainment by team"
+                drawn.rename(columns={"team": "rep"}), title=_("Attainment by team")
             )
-            caption = f"Bookings / quota per team in the quarter; the line marks 100 %.{left_out}"
+            caption = (
+                _("Bookings / quota per team in the quarter; the line marks 100 %.") + left_out
+            )
             table = self.table(
                 teams[["team", "reps", "at_quota", "quota", "bookings", "attainment"]],
                 {
@@ -195,15 +237,22 @@ class QuotaReport(QuarterReport):
                     "bookings": "money",
                     "attainment": "percent",
                 },
-                labels={"at_quota": "At quota"},
+                labels={
+                    "team": _("Team"),
+                    "reps": _("Reps"),
+                    "at_quota": _("At quota"),
+                    "quota": _("Quota"),
+                    "bookings": _("Bookings"),
+                    "attainment": _("Attainment"),
+                },
             )
         else:
             shown = reps.rename(columns={"rep_name": "rep"})
-            drawn, left_out = chart_rows(shown, "quota", "largest quotas")
-            fig = charts.rep_attainment(drawn, title="Attainment by rep")
+            drawn, left_out = chart_rows(shown, "quota", _("largest quotas"))
+            fig = charts.rep_attainment(drawn, title=_("Attainment by rep"))
             caption = (
-                "Bookings / quota per rep; ramping reps are marked; the line marks 100 %."
-                f"{left_out}"
+                _("Bookings / quota per rep; ramping reps are marked; the line marks 100 %.")
+                + left_out
             )
             table = self.table(
                 shown[["rep", "tenure_months", "quota", "bookings", "attainment", "gap"]],
@@ -214,7 +263,14 @@ class QuotaReport(QuarterReport):
                     "attainment": "percent",
                     "gap": "money",
                 },
-                labels={"tenure_months": "Tenure (months)", "gap": "Gap to quota"},
+                labels={
+                    "rep": _("Rep"),
+                    "tenure_months": _("Tenure (months)"),
+                    "quota": _("Quota"),
+                    "bookings": _("Bookings"),
+                    "attainment": _("Attainment"),
+                    "gap": _("Gap to quota"),
+                },
             )
         return present.stack(present.figure(fig, caption=caption, alt=caption, frame=drawn), table)
 
@@ -225,17 +281,26 @@ class QuotaReport(QuarterReport):
         """Attainment against tenure: do reps ramp the way quotas assume?"""
         reps = self.with_quota
         fig = charts.attainment_vs_tenure(
-            reps, title="Attainment by tenure", ramp_months=self.ramp_months
+            reps, title=_("Attainment by tenure"), ramp_months=self.ramp_months
         )
-        caption = (
-            f"Each dot is a rep with a quota; reps with under {self.ramp_months} months of tenure "
-            "are ramping."
-        )
+        caption = ngettext(
+            "Each dot is a rep with a quota; reps with under {months} month of tenure are ramping.",
+            "Each dot is a rep with a quota; reps with under {months} months of tenure are "
+            "ramping.",
+            self.ramp_months,
+        ).format(months=formatting.count(self.ramp_months))
+        by_tenure = quota.attainment_by_tenure(self.reps)
         return present.stack(
             present.figure(fig, caption=caption, alt=caption, frame=reps),
             self.table(
-                quota.attainment_by_tenure(self.reps),
+                by_tenure.assign(tenure=_band_names(quota.TENURE_BANDS, "tenure")),
                 {"reps": "count", "median_attainment": "percent", "at_quota_share": "percent"},
+                labels={
+                    "tenure": _("Tenure"),
+                    "reps": _("Reps"),
+                    "median_attainment": _("Median attainment"),
+                    "at_quota_share": _("At quota share"),
+                },
             ),
         )
 
@@ -246,29 +311,44 @@ class QuotaReport(QuarterReport):
         now, currency = self.now, self.scope.settings.currency
         top = quota.bookings_concentration(self.reps)
         lines = [
-            f"The top {top.top_reps} of {top.reps} reps (20 %) booked "
-            f"{formatting.percent(top.share)} of the bookings "
-            f"({formatting.money(top.top_bookings, currency)}).",
+            _(
+                "The top {top} of {reps} reps (20 %) booked {share} of the bookings ({amount})."
+            ).format(
+                top=formatting.count(top.top_reps),
+                reps=formatting.count(top.reps),
+                share=formatting.percent(top.share),
+                amount=formatting.money(top.top_bookings, currency),
+            ),
         ]
         gap = now["gap_total"]
         if gap is not None and gap > 0:
-            lines.append(f"The gap to quota is {formatting.money(gap, currency)}.")
+            lines.append(
+                _("The gap to quota is {amount}.").format(amount=formatting.money(gap, currency))
+            )
         elif gap == 0:
-            lines.append("Bookings met the quota exactly.")
+            lines.append(_("Bookings met the quota exactly."))
         elif gap is not None:
-            lines.append(f"Quota was exceeded by {formatting.money(-gap, currency)}.")
+            lines.append(
+                _("Quota was exceeded by {amount}.").format(amount=formatting.money(-gap, currency))
+            )
+        pipeline = formatting.money(now["next_quarter_pipeline"], currency)
         if now["next_quarter_coverage"] is not None:
             lines.append(
-                f"Open pipeline due next quarter "
-                f"({formatting.money(now['next_quarter_pipeline'], currency)}) covers "
-                f"{formatting.multiple(now['next_quarter_coverage'])} of next quarter's quota "
-                f"({formatting.money(now['next_quarter_quota'], currency)})."
+                _(
+                    "Open pipeline due next quarter ({pipeline}) covers {coverage} of next "
+                    "quarter's quota ({quota})."
+                ).format(
+                    pipeline=pipeline,
+                    coverage=formatting.multiple(now["next_quarter_coverage"]),
+                    quota=formatting.money(now["next_quarter_quota"], currency),
+                )
             )
         else:
             lines.append(
-                f"Open pipeline due next quarter is "
-                f"{formatting.money(now['next_quarter_pipeline'], currency)}; next quarter has "
-                "no quota in the data yet, so its coverage is not shown."
+                _(
+                    "Open pipeline due next quarter is {pipeline}; next quarter has no quota in "
+                    "the data yet, so its coverage is not shown."
+                ).format(pipeline=pipeline)
             )
         return bullet_list(lines)
 
@@ -279,32 +359,70 @@ class QuotaReport(QuarterReport):
         zero = int((reps["quota"].fillna(0) <= 0).sum()) if len(reps) else 0
         if zero:
             notes.append(
-                f"{zero} rep(s) booked without a quota above zero: they count in bookings but not "
-                "in attainment or the share at quota."
+                ngettext(
+                    "{count} rep booked without a quota above zero: it counts in bookings but not "
+                    "in attainment or the share at quota.",
+                    "{count} reps booked without a quota above zero: they count in bookings but "
+                    "not in attainment or the share at quota.",
+                    zero,
+                ).format(count=formatting.count(zero))
             )
-        if now["reps_with_quota"] and now["reps_with_quota"] < self.scope.settings.small_sample:
+        with_quota = now["reps_with_quota"]
+        if with_quota and with_quota < self.scope.settings.small_sample:
             notes.append(
-                f"Only {now['reps_with_quota']} reps have a quota: the share at quota moves a lot "
-                "with one rep."
+                ngettext(
+                    "Only {count} rep has a quota: the share at quota moves a lot with one rep.",
+                    "Only {count} reps have a quota: the share at quota moves a lot with one rep.",
+                    with_quota,
+                ).format(count=formatting.count(with_quota))
             )
         notes += self.scope.currency_notes
-        notes += missing_tables_note(self.scope.crm.missing, ENABLES)
+        notes += missing_tables_note(
+            self.scope.crm.missing, {table: _(does) for table, does in ENABLES.items()}
+        )
         notes += [
-            "Attainment = closed-won amount in the quarter (by close date) / quota; team "
-            "attainment = sum of bookings / sum of quotas.",
-            f"The share of reps at quota counts every rep with a quota above zero, ramping or not; "
-            f"a rep is ramping with under {self.ramp_months} months of tenure at quarter end.",
-            "Next quarter coverage = open pipeline at quarter end due next quarter / next "
-            "quarter's quota.",
+            _(
+                "Attainment = closed-won amount in the quarter (by close date) / quota; team "
+                "attainment = sum of bookings / sum of quotas."
+            ),
+            ngettext(
+                "The share of reps at quota counts every rep with a quota above zero, ramping or "
+                "not; a rep is ramping with under {months} month of tenure at quarter end.",
+                "The share of reps at quota counts every rep with a quota above zero, ramping or "
+                "not; a rep is ramping with under {months} months of tenure at quarter end.",
+                self.ramp_months,
+            ).format(months=formatting.count(self.ramp_months)),
+            _(
+                "Next quarter coverage = open pipeline at quarter end due next quarter / next "
+                "quarter's quota."
+            ),
         ]
         return bullet_list(notes)
 
 
+def _band_names(edges: tuple[float, ...], kind: Literal["attainment", "tenure"]) -> list[str]:
+    """The names of the bands ``quota.attainment_distribution`` and ``attainment_by_tenure``
+    return, in their order, as the reader reads them ("under 50 %" ... "125 % and over")."""
+    under, between, over = (_(name) for name in BAND_NAMES[kind])
+    marks = [f"{edge:g}" for edge in edges]
+    return [
+        under.format(edge=marks[0]),
+        *(between.format(low=low, high=high) for low, high in pairwise(marks)),
+        over.format(edge=marks[-1]),
+    ]
+
+
 def open_report(
-    quarter: str, team: str = "all", source: str = "", preset: str = "", *, ramp_months: int = -1
+    quarter: str,
+    team: str = "all",
+    source: str = "",
+    preset: str = "",
+    *,
+    ramp_months: int = -1,
+    locale: str = "",
 ) -> QuotaReport:
     """The quota report for a notebook's parameters (``ramp_months`` < 0: the org default)."""
-    scope = open_scope(quarter, team, source, preset)
+    scope = open_scope(quarter, team, source, preset, locale)
     months = scope.settings.ramp_months if ramp_months < 0 else ramp_months
     if months > 24:
         raise ParamsError(f"ramp_months must be 0 to 24, not {ramp_months}")

@@ -12,10 +12,12 @@ from salesops.config import OrgSettings, load_org_settings
 from salesops.data.sources import Crm, open_crm
 from salesops.errors import ParamsError
 from salesops.formatting import currency_sign
+from salesops.i18n import _, set_locale
 from salesops.metrics import Tables
-from salesops.metrics.scope import ALL_TEAMS, scoped_by_rep, scoped_opportunities, scoped_reps
+from salesops.metrics.scope import scoped_by_rep, scoped_opportunities, scoped_reps
 from salesops.periods import Quarter
 from salesops.present import escape_markdown
+from salesops.vocabulary import ALL_TEAMS
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class Scope:
 
     @property
     def team_label(self) -> str:
-        return "all teams" if self.all_teams else self.team
+        return _("all teams") if self.all_teams else self.team
 
     @property
     def breakdown(self) -> str:
@@ -64,11 +66,11 @@ class Scope:
             return []
         sign = currency_sign(shown)
         named = escape_markdown(shown + (f" ({sign})" if sign != shown else ""))
-        return [
-            f"Amounts are shown in {named}, the currency of every deal in the data: the org "
-            f"currency is {escape_markdown(org)} and no rate converts them (add fx\\_rates to "
-            f"report in {escape_markdown(org)})."
-        ]
+        sentence = _(
+            "Amounts are shown in {shown}, the currency of every deal in the data: the org "
+            "currency is {org} and no rate converts them (add fx\\_rates to report in {org})."
+        )
+        return [sentence.format(shown=named, org=escape_markdown(org))]
 
     @cached_property
     def team_tables(self) -> dict[str, ibis.Table]:
@@ -108,12 +110,15 @@ def team_tables(tables: Tables, team: str) -> dict[str, ibis.Table]:
     return narrowed
 
 
-def open_scope(quarter: str, team: str = ALL_TEAMS, source: str = "", preset: str = "") -> Scope:
-    """Open the source and check the quarter and team against it.
+def open_scope(
+    quarter: str, team: str = ALL_TEAMS, source: str = "", preset: str = "", locale: str = ""
+) -> Scope:
+    """Open the source and check the quarter and team against it; make ``locale`` the reader's.
 
-    Empty ``source`` and ``preset`` mean the org defaults in ``params/org.yaml``.
+    Empty ``source``, ``preset`` and ``locale`` mean the org defaults in ``params/org.yaml``.
     """
     settings = load_org_settings()
+    set_locale(locale or settings.locale)
     crm = open_crm(settings.resolved_source(source or None), preset=preset or settings.preset)
     parsed = Quarter.parse(quarter, settings.fiscal_year_start_month)
     if team != ALL_TEAMS:

@@ -8,6 +8,8 @@ from typing import Any, ParamSpec, TypeVar
 
 import pandas as pd
 
+from salesops import formatting
+from salesops.i18n import _
 from salesops.metrics import MissingTableError
 from salesops.present import Card, Text, escape_markdown
 
@@ -19,23 +21,25 @@ MAX_BARS = 25  # more bars than this make a chart unreadable; the table beside i
 
 def chart_rows(rows: pd.DataFrame, size: str, largest: str) -> tuple[pd.DataFrame, str]:
     """At most MAX_BARS of ``rows`` for a bar chart: the largest by the ``size`` column, in their
-    order; with a sentence for the caption when some are left out (``largest`` says by what)."""
+    order; with a sentence for the caption when some are left out (``largest``, a msgid, says by
+    what: ``N_("most closed deals")``)."""
     if len(rows) <= MAX_BARS:
         return rows, ""
     top = rows[size].astype(float).nlargest(MAX_BARS).index
-    sentence = (
-        f" The chart shows the {MAX_BARS} with the {largest}; the table lists all {len(rows):,}."
+    sentence = _("The chart shows the {shown} with the {largest}; the table lists all {total}.")
+    shown = sentence.format(
+        shown=formatting.count(MAX_BARS), largest=_(largest), total=formatting.count(len(rows))
     )
-    return rows[rows.index.isin(top)], sentence
+    return rows[rows.index.isin(top)], f" {shown}"
 
 
 def mixed_currency_sentence(currencies: list[str]) -> str:
     """Why amount figures are withheld, and what would enable them."""
-    return (
-        f"Amounts are not shown: deals are in {escape_markdown(', '.join(currencies))} besides the "
-        "reporting currency and the data has no rate to convert them (add fx_rates, or Salesforce "
-        "CurrencyType / DatedConversionRate). Counts and rates by count are shown."
-    )
+    return _(
+        "Amounts are not shown: deals are in {currencies} besides the reporting currency and the "
+        "data has no rate to convert them (add fx_rates, or Salesforce CurrencyType / "
+        "DatedConversionRate). Counts and rates by count are shown."
+    ).format(currencies=escape_markdown(", ".join(currencies)))
 
 
 def needs_amounts(section: Callable[P, R]) -> Callable[P, R | Text]:
@@ -52,10 +56,12 @@ def needs_amounts(section: Callable[P, R]) -> Callable[P, R | Text]:
 
 
 def withhold_amount_cards(cards: list[Card], amount_labels: set[str]) -> list[Card]:
-    """``cards`` with the amount-based ones shown as n/a, for amounts in mixed currencies."""
+    """``cards`` with the amount-based ones shown as n/a, for amounts in mixed currencies
+    (``amount_labels``: the cards' labels, as msgids or as shown)."""
+    withheld = {_(label) for label in amount_labels}
     return [
-        Card(card.label, "n/a", note="amounts in several currencies")
-        if card.label in amount_labels
+        Card(card.label, formatting.missing(), note=_("amounts in several currencies"))
+        if card.label in withheld
         else card
         for card in cards
     ]
@@ -69,7 +75,7 @@ def needs_tables(section: Callable[P, R]) -> Callable[P, R | Text]:
         try:
             return section(*args, **kwargs)
         except MissingTableError as missing:
-            return Text(escape_markdown(str(missing)))
+            return Text(escape_markdown(missing.sentence()))
 
     return shown
 
@@ -77,21 +83,19 @@ def needs_tables(section: Callable[P, R]) -> Callable[P, R | Text]:
 def bullet_list(lines: Iterable[str]) -> Text:
     """Markdown bullets from lines that are already escaped markdown."""
     items = [f"- {line}" for line in lines if line]
-    return Text("\n".join(items) if items else "Nothing to flag.")
+    return Text("\n".join(items) if items else _("Nothing to flag."))
 
 
 def missing_tables_note(missing: Iterable[str], enables: dict[str, str]) -> list[str]:
-    """One escaped sentence per missing optional table: what it would enable."""
+    """One escaped sentence per missing optional table: what it would enable (``enables``:
+    table -> msgid, ``N_("lead conversion")``)."""
     return [
-        f"The data has no {escape_markdown(table)} table, so {escape_markdown(enables[table])} "
-        "is not shown."
+        _("The data has no {table} table, so {what} is not shown.").format(
+            table=escape_markdown(table), what=escape_markdown(_(enables[table]))
+        )
         for table in missing
         if table in enables
     ]
-
-
-def previous_label(available: bool, label: str) -> str:
-    return label if available else "the previous quarter"
 
 
 def value(record: dict[str, Any] | None, key: str) -> Any:

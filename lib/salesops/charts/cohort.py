@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from babel.dates import format_skeleton
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
 from salesops import formatting
 from salesops.charts.theme import (
@@ -22,33 +23,44 @@ from salesops.charts.theme import (
     new_figure,
     no_data,
     percent_axis,
+    percent_ticks,
     require_columns,
     safe_label,
     themed,
 )
+from salesops.i18n import N_, _, active_locale
 
 _ANNOTATE_UP_TO = 240  # cells; beyond this the numbers would be too small to read
+_MONTH = re.compile(r"^\d{4}-\d{2}$")  # a month label such as "2026-01"
+# The y axis of ``ramp_curves`` for each value it can draw.
+RAMP_VALUES = {"bookings": N_("Bookings"), "attainment": N_("Attainment")}
 
 
 def _month_label(value: Any) -> str:
-    if isinstance(value, date):  # also pandas Timestamps
-        return value.strftime("%Y-%m")
+    """A cohort month as a reader names it: "2026-01" in English, "janv. 2026" in French."""
+    if isinstance(value, str) and _MONTH.match(value):
+        value = pd.Period(value, freq="M")
     if isinstance(value, pd.Period):
+        value = value.to_timestamp()
+    if not isinstance(value, date):  # also pandas Timestamps
+        return safe_label(value, 20)
+    locale = active_locale()
+    if locale.language == "en":
         return value.strftime("%Y-%m")
-    return safe_label(value, 20)
+    return format_skeleton("yMMM", value, locale=locale)
 
 
 @themed
-def won_share_heatmap(
-    cohorts: pd.DataFrame, title: str = "Share of deals won, by month created"
-) -> Figure:
+def won_share_heatmap(cohorts: pd.DataFrame, title: str | None = None) -> Figure:
     """Heatmap of cumulative won share: one row per creation month, one column per age in months.
 
     ``cohorts``: long frame with one row per cohort and age; columns ``cohort`` (creation month as
     a Timestamp, Period or label like "2026-01"), ``age_months`` (int, 0 = the month created) and
     ``won_share`` (cumulative share of the cohort's deals won by that age). Ages a cohort has not
-    reached yet (censored) are NaN or absent and stay blank.
+    reached yet (censored) are NaN or absent and stay blank. Months read in the locale ("janv.
+    2026"; ISO "2026-01" in English). The title defaults to "Share of deals won, by month created".
     """
+    title = title or _("Share of deals won, by month created")
     require_columns(cohorts, ("cohort", "age_months", "won_share"), "won_share_heatmap")
     known = cohorts.dropna(subset=["won_share"])
     if known.empty:
@@ -72,13 +84,13 @@ def won_share_heatmap(
         annot_kws={"fontsize": 8},
         linewidths=1,
         linecolor="white",
-        xticklabels=list(grid.columns),
+        xticklabels=[formatting.count(age) for age in grid.columns],
         yticklabels=[_month_label(c) for c in grid.index],
-        cbar_kws={"format": FuncFormatter(lambda v, _: formatting.percent(v)), "shrink": 0.8},
+        cbar_kws={"format": percent_ticks(), "shrink": 0.8},
     )
     ax.tick_params(length=0, rotation=0)
-    ax.set_xlabel("Months since created (blank: not reached yet)")
-    ax.set_ylabel("Created in")
+    ax.set_xlabel(_("Months since created (blank: not reached yet)"))
+    ax.set_ylabel(_("Created in"))
     ax.set_title(safe_label(title))
     return fig
 
@@ -87,7 +99,7 @@ def won_share_heatmap(
 def ramp_curves(
     ramp: pd.DataFrame,
     value: Literal["bookings", "attainment"] = "bookings",
-    title: str = "Ramp by hire quarter",
+    title: str | None = None,
     currency: str = "USD",
 ) -> Figure:
     """One line per hire quarter of ``value`` by month of tenure; newer cohorts drawn darker.
@@ -95,7 +107,10 @@ def ramp_curves(
     ``ramp``: one row per hire quarter and tenure month; columns ``hire_quarter`` (label like
     "2025Q3"), ``tenure_month`` (int, 1 = first month) and the ``value`` column: ``bookings``
     (amount, money axis) or ``attainment`` (fraction of quota, percent axis with the 100 % line).
+    Quarters read in the locale ("T3 2025" in French). The title defaults to "Ramp by hire
+    quarter".
     """
+    title = title or _("Ramp by hire quarter")
     require_columns(ramp, ("hire_quarter", "tenure_month", value), "ramp_curves")
     if ramp.dropna(subset=[value]).empty:
         return no_data(title)
@@ -111,7 +126,7 @@ def ramp_curves(
     fig, ax = new_figure()
     for quarter, color in zip(quarters, colors, strict=True):
         line = ramp[ramp["hire_quarter"].astype(str) == quarter].sort_values("tenure_month")
-        label = safe_label(quarter, 20)
+        label = safe_label(formatting.quarter(quarter), 20)
         ax.plot(line["tenure_month"], line[value], marker="o", ms=3.5, color=color, label=label)
     if value == "attainment":
         ax.axhline(1.0, color=GREY, linewidth=1, linestyle="--", gid="target")
@@ -120,23 +135,25 @@ def ramp_curves(
         money_axis(ax, currency=currency)
     ax.set_ylim(bottom=0)
     integer_axis(ax, "x")
-    ax.set_xlabel("Month of tenure")
-    ax.set_ylabel(value.capitalize())
-    ax.legend(title="Hired in", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_xlabel(_("Month of tenure"))
+    ax.set_ylabel(_(RAMP_VALUES[value]))
+    ax.legend(title=_("Hired in"), loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title(safe_label(title))
     return fig
 
 
 @themed
 def lead_conversion_windows(
-    windows: pd.DataFrame, title: str = "Lead conversion", small_sample: int = SMALL_SAMPLE
+    windows: pd.DataFrame, title: str | None = None, small_sample: int = SMALL_SAMPLE
 ) -> Figure:
     """Share of leads converted within each window (e.g. 30, 90, 180 days), with counts.
 
     ``windows``: one row per window; columns ``window_days`` (int), ``converted`` (int, leads
     converted within the window) and ``leads`` (int, leads old enough to have had the whole
-    window). Rate = converted / leads; fewer than ``small_sample`` leads is drawn hatched.
+    window). Rate = converted / leads; fewer than ``small_sample`` leads is drawn hatched. The
+    title defaults to "Lead conversion".
     """
+    title = title or _("Lead conversion")
     require_columns(windows, ("window_days", "converted", "leads"), "lead_conversion_windows")
     if windows.empty:
         return no_data(title)
@@ -152,15 +169,23 @@ def lead_conversion_windows(
         small = n < small_sample
         if small:
             hatch_bar(bar, BLUE)
-        note = ", small sample" if small else ""
+        label = (
+            _("{rate}\n({converted} of {leads}, small sample)")
+            if small
+            else _("{rate}\n({converted} of {leads})")
+        )
         labels.append(
-            f"{formatting.percent(rate)}\n({formatting.count(converted)} of "
-            f"{formatting.count(n)}{note})"
+            label.format(
+                rate=formatting.percent(rate),
+                converted=formatting.count(converted),
+                leads=formatting.count(n),
+            )
         )
     ax.bar_label(bars, labels=labels, padding=3, fontsize=9.5)
-    ax.set_xticks(positions, [f"Within {formatting.days(d)}" for d in windows["window_days"]])
+    within = [_("Within {days}").format(days=formatting.days(d)) for d in windows["window_days"]]
+    ax.set_xticks(positions, within)
     ax.set_ylim(0, max(float(np.nan_to_num(share).max()), 0.05) * 1.35)  # room for labels
     percent_axis(ax)
-    ax.set_ylabel("Share of leads converted")
+    ax.set_ylabel(_("Share of leads converted"))
     ax.set_title(safe_label(title))
     return fig

@@ -21,6 +21,7 @@ from salesops.charts.theme import (
     bars_height,
     hatch_bar,
     integer_axis,
+    multiple_axis,
     new_figure,
     no_data,
     percent_axis,
@@ -28,20 +29,23 @@ from salesops.charts.theme import (
     safe_label,
     themed,
 )
+from salesops.i18n import N_, _
 from salesops.metrics.stats import at_least
 
-CATEGORY_NAMES = {"commit": "Commit", "best_case": "Best case", "pipeline": "Pipeline"}
+CATEGORY_NAMES = {"commit": N_("Commit"), "best_case": N_("Best case"), "pipeline": N_("Pipeline")}
 BAND = (0.85, 1.15)  # forecast within 15 % of the actual counts as accurate
 
 
 @themed
-def accuracy_by_week(weeks: pd.DataFrame, title: str = "Forecast as a share of actual") -> Figure:
+def accuracy_by_week(weeks: pd.DataFrame, title: str | None = None) -> Figure:
     """Forecast / actual by week of quarter per category, with the 85-115 % band and 100 % line.
 
     ``weeks``: one row per week and category; columns ``week`` (int, 1 = first week),
     ``category`` ("commit", "best_case" or another name) and ``ratio`` (F_w / A: the cumulative
-    call at the end of week w over the quarter's closed-won actual).
+    call at the end of week w over the quarter's closed-won actual). The title defaults to
+    "Forecast as a share of actual".
     """
+    title = title or _("Forecast as a share of actual")
     require_columns(weeks, ("week", "category", "ratio"), "accuracy_by_week")
     if weeks.dropna(subset=["ratio"]).empty:
         return no_data(title)
@@ -50,12 +54,14 @@ def accuracy_by_week(weeks: pd.DataFrame, title: str = "Forecast as a share of a
 
     fig, ax = new_figure()
     low, high = BAND
-    band_label = f"Within {formatting.percent(high - 1)} of actual"
+    band_label = _("Within {percent} of actual").format(percent=formatting.percent(high - 1))
     ax.axhspan(low, high, color=PALE, linewidth=0, gid="accuracy-band", label=band_label)
-    ax.axhline(1.0, color=GREY, linewidth=1, linestyle="--", gid="target", label="Actual")
+    ax.axhline(1.0, color=GREY, linewidth=1, linestyle="--", gid="target", label=_("Actual"))
     for category, color in zip(categories, itertools.cycle(SERIES)):
         line = weeks[weeks["category"] == category].sort_values("week")
-        name = CATEGORY_NAMES.get(category, safe_label(category, 20))
+        name = (
+            _(CATEGORY_NAMES[category]) if category in CATEGORY_NAMES else safe_label(category, 20)
+        )
         ax.plot(line["week"], line["ratio"], marker="o", ms=4, color=color, label=name)
     ratios = weeks["ratio"].dropna()
     ax.set_ylim(min(0.5, ratios.min() - 0.05), max(1.3, ratios.max() + 0.05))
@@ -63,22 +69,23 @@ def accuracy_by_week(weeks: pd.DataFrame, title: str = "Forecast as a share of a
     integer_axis(ax, "x")
     if weeks["week"].nunique() <= 16:
         ax.set_xticks(sorted(weeks["week"].unique()))
-    ax.set_xlabel("Week of quarter")
-    ax.set_ylabel("Forecast / actual")
+    ax.set_xlabel(_("Week of quarter"))
+    ax.set_ylabel(_("Forecast / actual"))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title(safe_label(title))
     return fig
 
 
 @themed
-def rep_bias(reps: pd.DataFrame, title: str = "Forecast bias by rep") -> Figure:
+def rep_bias(reps: pd.DataFrame, title: str | None = None) -> Figure:
     """Reps ranked by signed forecast bias as diverging bars, over-callers on top.
 
     ``reps``: one row per rep; columns ``rep`` (name) and ``bias`` (sum(F - A) / sum A, a
     fraction; positive means the rep called more than closed). Reps without a bias go last.
     Optional ``small_sample`` (bool): those reps are hatched, labelled "small sample" and drawn
-    after the others, whatever their bias.
+    after the others, whatever their bias. The title defaults to "Forecast bias by rep".
     """
+    title = title or _("Forecast bias by rep")
     require_columns(reps, ("rep", "bias"), "rep_bias")
     if reps.empty:
         return no_data(title)
@@ -96,9 +103,8 @@ def rep_bias(reps: pd.DataFrame, title: str = "Forecast bias by rep") -> Figure:
     for bar, value, is_small, color in zip(bars, bias, reps["small_sample"], colors, strict=True):
         if is_small:
             hatch_bar(bar, color)
-        labels.append(
-            formatting.percent(value, signed=True) + (" (small sample)" if is_small else "")
-        )
+        shown = formatting.percent(value, signed=True)
+        labels.append(_("{bias} (small sample)").format(bias=shown) if is_small else shown)
     ax.bar_label(bars, labels=labels, padding=4)
     ax.axvline(0, color=INK, linewidth=0.8, gid="zero")
     ax.set_yticks(positions, [safe_label(r, 28) for r in reps["rep"]])
@@ -106,11 +112,11 @@ def rep_bias(reps: pd.DataFrame, title: str = "Forecast bias by rep") -> Figure:
     reach = max(float(np.nan_to_num(np.abs(bias)).max()), 0.05) * 1.3
     ax.set_xlim(-reach, reach)
     percent_axis(ax, "x")
-    ax.set_xlabel("Forecast bias: (forecast - actual) / actual")
+    ax.set_xlabel(_("Forecast bias: (forecast - actual) / actual"))
     ax.legend(
         handles=[
-            Patch(color=ORANGE, label="Called more than closed"),
-            Patch(color=BLUE, label="Called less than closed"),
+            Patch(color=ORANGE, label=_("Called more than closed")),
+            Patch(color=BLUE, label=_("Called less than closed")),
         ],
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
@@ -120,13 +126,15 @@ def rep_bias(reps: pd.DataFrame, title: str = "Forecast bias by rep") -> Figure:
 
 
 @themed
-def pipeline_coverage(coverage: pd.DataFrame, title: str = "Pipeline coverage") -> Figure:
+def pipeline_coverage(coverage: pd.DataFrame, title: str | None = None) -> Figure:
     """Pipeline coverage per group as bars, with the required coverage marked on each.
 
     ``coverage``: one row per group (team or rep) in display order; columns ``group`` (str),
     ``coverage`` (open pipeline / quota still to book, e.g. 2.8) and ``required`` (1 / win rate).
-    Groups short of their requirement are hatched and labelled "short".
+    Groups short of their requirement are hatched and labelled "short". The title defaults to
+    "Pipeline coverage".
     """
+    title = title or _("Pipeline coverage")
     require_columns(coverage, ("group", "coverage", "required"), "pipeline_coverage")
     if coverage.empty:
         return no_data(title)
@@ -137,13 +145,14 @@ def pipeline_coverage(coverage: pd.DataFrame, title: str = "Pipeline coverage") 
     positions = np.arange(len(coverage))
     bars = ax.barh(positions, np.nan_to_num(have, posinf=0), color=BLUE, height=0.6)
     for position, bar, h, n in zip(positions, bars, have, need, strict=True):
-        verdict = ""
+        label = _("{coverage} (needs {required})")
         if np.isfinite(h) and np.isfinite(n):
-            covered = at_least(h, n)
-            verdict = ", covered" if covered else ", short"
-            if not covered:
+            if at_least(h, n):
+                label = _("{coverage} (needs {required}, covered)")
+            else:
+                label = _("{coverage} (needs {required}, short)")
                 hatch_bar(bar, BLUE)
-        label = f"{formatting.multiple(h)} (needs {formatting.multiple(n)}{verdict})"
+        label = label.format(coverage=formatting.multiple(h), required=formatting.multiple(n))
         end = max(np.nan_to_num([h, n], nan=0, posinf=0))  # right of both the bar and the mark
         ax.annotate(
             label,
@@ -160,7 +169,7 @@ def pipeline_coverage(coverage: pd.DataFrame, title: str = "Pipeline coverage") 
     ax.invert_yaxis()
     finite = np.concatenate([have[np.isfinite(have)], need[np.isfinite(need)], [1.0]])
     ax.set_xlim(0, finite.max() * 1.6)  # room for the labels right of the bars
-    ax.xaxis.set_major_formatter(lambda v, _: formatting.multiple(v, 0))
+    multiple_axis(ax, "x")
     ax.legend(
         handles=[
             Line2D(
@@ -171,9 +180,9 @@ def pipeline_coverage(coverage: pd.DataFrame, title: str = "Pipeline coverage") 
                 markersize=14,
                 markeredgewidth=2.5,
                 linestyle="none",
-                label="Required: 1 / win rate",
+                label=_("Required: 1 / win rate"),
             ),
-            Patch(facecolor="white", edgecolor=BLUE, hatch="///", label="Short of required"),
+            Patch(facecolor="white", edgecolor=BLUE, hatch="///", label=_("Short of required")),
         ],
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),

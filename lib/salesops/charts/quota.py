@@ -16,6 +16,7 @@ from salesops.charts.theme import (
     LABEL_BOX,
     PALE,
     bars_height,
+    count_axis,
     hatch_bar,
     integer_axis,
     new_figure,
@@ -25,6 +26,7 @@ from salesops.charts.theme import (
     safe_label,
     themed,
 )
+from salesops.i18n import _, ngettext
 from salesops.metrics.stats import DRIFT, at_least
 
 BIN = 0.1  # histogram bins of 10 % of quota
@@ -33,20 +35,32 @@ BELOW = "#A6C8E0"  # lighter blue for reps below quota; labels and the 100 % lin
 
 
 def _at_quota_note(attainment: pd.Series) -> str:
-    at_quota = int(at_least(attainment, 1.0).sum())
-    share = formatting.percent(at_quota / len(attainment))
-    return f"{at_quota} of {len(attainment)} reps at or above quota ({share})"
+    at_quota, reps = int(at_least(attainment, 1.0).sum()), len(attainment)
+    return ngettext(
+        "{count} of {total} rep at or above quota ({share})",
+        "{count} of {total} reps at or above quota ({share})",
+        reps,
+    ).format(
+        count=formatting.count(at_quota),
+        total=formatting.count(reps),
+        share=formatting.percent(at_quota / reps),
+    )
+
+
+def _of_quota() -> str:
+    """The words of the 100 % line: "100% of quota"."""
+    return _("{percent} of quota").format(percent=formatting.percent(1.0))
 
 
 @themed
-def attainment_distribution(
-    reps: pd.DataFrame, title: str = "Quota attainment across reps"
-) -> Figure:
+def attainment_distribution(reps: pd.DataFrame, title: str | None = None) -> Figure:
     """Histogram of rep attainment in 10 % bins with the 100 % line and the share at quota.
 
     ``reps``: one row per rep with a quota; column ``attainment`` (closed-won / quota, a
-    fraction). Reps without attainment are left out; above 200 % falls in the last bin.
+    fraction). Reps without attainment are left out; above 200 % falls in the last bin. The title
+    defaults to "Quota attainment across reps".
     """
+    title = title or _("Quota attainment across reps")
     require_columns(reps, ("attainment",), "attainment_distribution")
     attainment = reps["attainment"].astype(float).dropna()
     if attainment.empty:
@@ -61,29 +75,33 @@ def attainment_distribution(
     colors = [BLUE if left >= 1.0 - 1e-9 else BELOW for left in edges[:-1]]
     ax.bar(edges[:-1], counts, width=BIN, align="edge", color=colors)
     ax.axvline(1.0, color=INK, linewidth=1.2, linestyle="--", gid="target")
-    ax.text(1.0, 1.0, " 100% of quota", transform=ax.get_xaxis_transform(), va="top", color=INK)
+    ax.text(1.0, 1.0, f" {_of_quota()}", transform=ax.get_xaxis_transform(), va="top", color=INK)
     note = _at_quota_note(attainment)
     if attainment.max() > top:
-        note += f"; the last bar includes everyone above {formatting.percent(top)}"
+        note = _("{note}; the last bar includes everyone above {percent}").format(
+            note=note, percent=formatting.percent(top)
+        )
     ax.text(0.99, 1.04, note, transform=ax.transAxes, ha="right", color=GREY)
     percent_axis(ax, "x")
     integer_axis(ax)
     ax.set_xlim(0, top)
-    ax.set_xlabel("Attainment (closed won / quota)")
-    ax.set_ylabel("Reps")
+    ax.set_xlabel(_("Attainment (closed won / quota)"))
+    ax.set_ylabel(_("Reps"))
     ax.set_title(safe_label(title), pad=22)
     return fig
 
 
 @themed
 def attainment_vs_tenure(
-    reps: pd.DataFrame, title: str = "Attainment by tenure", ramp_months: int | None = None
+    reps: pd.DataFrame, title: str | None = None, ramp_months: int | None = None
 ) -> Figure:
     """Scatter of rep attainment against months since hire, with the 100 % line.
 
     ``reps``: one row per rep; columns ``tenure_months`` (float) and ``attainment`` (fraction).
-    With ``ramp_months`` the ramp period is shaded and labelled.
+    With ``ramp_months`` the ramp period is shaded and labelled. The title defaults to
+    "Attainment by tenure".
     """
+    title = title or _("Attainment by tenure")
     require_columns(reps, ("tenure_months", "attainment"), "attainment_vs_tenure")
     points = reps.dropna(subset=["tenure_months", "attainment"])
     if points.empty:
@@ -91,9 +109,11 @@ def attainment_vs_tenure(
 
     fig, ax = new_figure()
     if ramp_months:
-        label = f"Ramping (first {ramp_months} months)"
+        label = ngettext(
+            "Ramping (first {months} month)", "Ramping (first {months} months)", ramp_months
+        ).format(months=formatting.count(ramp_months))
         ax.axvspan(0, ramp_months, color=PALE, linewidth=0, gid="ramp", label=label)
-    ax.axhline(1.0, color=INK, linewidth=1.2, linestyle="--", gid="target", label="100% of quota")
+    ax.axhline(1.0, color=INK, linewidth=1.2, linestyle="--", gid="target", label=_of_quota())
     ax.scatter(
         points["tenure_months"],
         points["attainment"],
@@ -102,26 +122,29 @@ def attainment_vs_tenure(
         alpha=0.85,
         edgecolors="white",
         linewidths=0.6,
-        label="Rep",
+        label=_("Rep"),
         zorder=3,
     )
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0, top=max(1.2, float(points["attainment"].max()) * 1.08))
     percent_axis(ax)
-    ax.set_xlabel("Months since hire")
-    ax.set_ylabel("Attainment")
+    count_axis(ax, "x")
+    ax.set_xlabel(_("Months since hire"))
+    ax.set_ylabel(_("Attainment"))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title(safe_label(title))
     return fig
 
 
 @themed
-def rep_attainment(reps: pd.DataFrame, title: str = "Attainment by rep") -> Figure:
+def rep_attainment(reps: pd.DataFrame, title: str | None = None) -> Figure:
     """Per-rep attainment as horizontal bars sorted from highest, with the 100 % line.
 
     ``reps``: one row per rep; columns ``rep`` (name) and ``attainment`` (fraction); optional
-    ``ramping`` (bool) marks reps still in ramp, hatched and labelled "ramping".
+    ``ramping`` (bool) marks reps still in ramp, hatched and labelled "ramping". The title
+    defaults to "Attainment by rep".
     """
+    title = title or _("Attainment by rep")
     require_columns(reps, ("rep", "attainment"), "rep_attainment")
     if reps.empty:
         return no_data(title)
@@ -138,13 +161,13 @@ def rep_attainment(reps: pd.DataFrame, title: str = "Attainment by rep") -> Figu
         for i, (bar, is_ramping) in enumerate(zip(bars, ramping, strict=True)):
             if is_ramping:
                 hatch_bar(bar, BLUE)
-                labels[i] += " (ramping)"
+                labels[i] = _("{attainment} (ramping)").format(attainment=labels[i])
     ax.bar_label(bars, labels=labels, padding=4, fontsize=9.5, bbox=LABEL_BOX)
     ax.axvline(1.0, color=INK, linewidth=1.2, linestyle="--", gid="target")
     ax.set_yticks(positions, [safe_label(r, 28) for r in reps["rep"]])
     ax.invert_yaxis()
     ax.set_xlim(0, max(float(np.nan_to_num(attainment).max()), 1.0) * 1.25)
     percent_axis(ax, "x")
-    ax.set_xlabel("Attainment (closed won / quota)")
+    ax.set_xlabel(_("Attainment (closed won / quota)"))
     ax.set_title(safe_label(title))
     return fig

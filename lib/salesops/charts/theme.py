@@ -2,12 +2,14 @@
 
 Chart functions are wrapped in ``themed`` so the theme applies while they draw and never leaks
 into the caller's matplotlib settings. Figures are built with the object API and never shown.
+Tick labels are written by ``salesops.formatting``, so they follow the locale ("1,5" and "30 %"
+in French); words go through the catalogue (``salesops.i18n``).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, ParamSpec
 
 import matplotlib as mpl
@@ -16,9 +18,10 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from salesops import formatting
+from salesops.i18n import _
 
 # Okabe-Ito colours, chosen to stay distinct under the common colour-vision deficiencies.
 BLUE = "#0072B2"
@@ -117,7 +120,7 @@ def themed(chart: Callable[P, Figure]) -> Callable[P, Figure]:
 def safe_label(text: Any, max_chars: int | None = None) -> str:
     """``text`` made safe for a title or label: ``$`` cannot start mathtext, long text is cut."""
     missing = pd.api.types.is_scalar(text) and pd.isna(text)
-    label = formatting.MISSING if missing else str(text)
+    label = formatting.missing() if missing else str(text)
     label = " ".join(label.split())
     if max_chars is not None and len(label) > max_chars:
         label = label[: max_chars - 1].rstrip() + "…"
@@ -135,12 +138,13 @@ def bars_height(bars: int) -> float:
     return min(max(1.4 + 0.42 * bars, 2.6), 10.0)
 
 
-def no_data(title: str, message: str = "No data") -> Figure:
-    """A figure that says there is nothing to draw, in place of an empty chart."""
+def no_data(title: str, message: str | None = None) -> Figure:
+    """A figure that says there is nothing to draw ("No data"), in place of an empty chart."""
     fig, ax = new_figure(height=2.2)
     ax.set_title(safe_label(title))
     ax.set_axis_off()
-    ax.text(0.5, 0.45, safe_label(message), ha="center", va="center", fontsize=14, color=GREY)
+    text = safe_label(message or _("No data"))
+    ax.text(0.5, 0.45, text, ha="center", va="center", fontsize=14, color=GREY)
     return fig
 
 
@@ -151,22 +155,65 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], chart: str) -> 
         raise ValueError(f"{chart} needs columns {missing}; the frame has {list(frame.columns)}")
 
 
+class LocaleTicks(Formatter):
+    """Tick labels written by ``write(value, digits)`` with the fewest decimals that tell the
+    ticks apart: 0, 0.5, 1 -> "0×", "0.5×", "1×" ("0,5×" in French). ``scale`` is how the
+    value is shown (100 for a percent of a fraction)."""
+
+    def __init__(self, write: Callable[[float, int], str], scale: float = 1.0) -> None:
+        self.write, self.scale, self.digits = write, scale, 0
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        super().set_locs(locs)
+        shown = [loc * self.scale for loc in locs]
+        self.digits = next(
+            (d for d in range(3) if all(abs(v - round(v, d)) < 1e-9 for v in shown)), 3
+        )
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self.write(x, self.digits)
+
+
+def percent_ticks() -> LocaleTicks:
+    """Percent-of-a-fraction tick labels (0.25 -> "25%", "25 %" in French)."""
+    return LocaleTicks(lambda v, digits: formatting.percent(v, digits), scale=100)
+
+
 def money_axis(ax: Axes, axis: Literal["x", "y"] = "y", currency: str = "USD") -> None:
-    """Label ``axis`` ticks as compact money ("$1.2M")."""
-    formatter = FuncFormatter(lambda v, _: safe_label(formatting.money(v, currency)))
+    """Label ``axis`` ticks as compact money ("$1.2M", "1,2 M€" in French)."""
+    formatter = FuncFormatter(lambda v, _pos: safe_label(formatting.money(v, currency)))
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
 
 
 def percent_axis(ax: Axes, axis: Literal["x", "y"] = "y") -> None:
     """Label ``axis`` ticks as percents of a fraction (0.25 -> "25%")."""
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(percent_ticks())
+
+
+def multiple_axis(ax: Axes, axis: Literal["x", "y"] = "y") -> None:
+    """Label ``axis`` ticks as multiples, e.g. of coverage ("2×", "1.5×")."""
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(
-        FuncFormatter(lambda v, _: formatting.percent(v))
+        LocaleTicks(lambda v, digits: formatting.multiple(v, digits))
     )
 
 
+def _count_ticks() -> FuncFormatter:
+    return FuncFormatter(lambda v, _pos: formatting.count(v))
+
+
 def integer_axis(ax: Axes, axis: Literal["x", "y"] = "y") -> None:
-    """Ticks at whole numbers only, for counts and months."""
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
+    """Ticks at whole numbers only, for counts, weeks and months, written as counts."""
+    scale = ax.xaxis if axis == "x" else ax.yaxis
+    scale.set_major_locator(MaxNLocator(integer=True))
+    scale.set_major_formatter(_count_ticks())
+
+
+def count_axis(ax: Axes, axis: Literal["x", "y"] = "y") -> None:
+    """Round whole-number ticks (0, 200, 400 ...) written as counts, for a long range such as
+    days since created: "1,000" ("1 000" in French)."""
+    scale = ax.xaxis if axis == "x" else ax.yaxis
+    scale.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
+    scale.set_major_formatter(_count_ticks())
 
 
 def hatch_bar(bar: Rectangle, color: str) -> None:

@@ -23,7 +23,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from ibis.backends.sql.datatypes import DuckDBType
 
+from salesops.data import contract
 from salesops.data.contract import FORECAST_CATEGORIES
 from salesops.errors import ParamsError
 
@@ -868,26 +870,21 @@ def generate(seed: int = DEFAULT_SEED, scale: int = 1) -> dict[str, pd.DataFrame
     }
 
 
-def _sql_type(column: str, dtype: object) -> str:
-    """DuckDB type of a contract column: by name for times and dates, else by pandas dtype."""
-    if column.endswith("_at"):
-        return "TIMESTAMP"
-    if column.endswith("_date") or column in ("quarter_start", "valid_from"):
-        return "DATE"
-    if pd.api.types.is_bool_dtype(dtype):
-        return "BOOLEAN"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "BIGINT"
-    if pd.api.types.is_float_dtype(dtype):
-        return "DOUBLE"
-    return "VARCHAR"
+def _typed(name: str, column: str) -> str:
+    """SQL of a frame's column as written: cast to its contract type in a contract table, else
+    as DuckDB reads the frame (the demo marker)."""
+    spec = contract.TABLES.get(name)
+    if spec is None or column not in spec.columns:
+        return f'"{column}"'
+    return f'CAST("{column}" AS {DuckDBType.to_string(spec.columns[column])}) AS "{column}"'
 
 
 def write_tables(out: Path, tables: Mapping[str, pd.DataFrame]) -> dict[str, int]:
     """Write ``tables`` into a new DuckDB file at ``out``, all or nothing; row counts per table.
 
-    The file is built beside ``out`` under a temporary name and moved into place with
-    ``os.replace``, so a reader sees the old file or the complete new one, never a partial one.
+    The columns of contract tables take their contract types. The file is built beside ``out``
+    under a temporary name and moved into place with ``os.replace``, so a reader sees the old
+    file or the complete new one, never a partial one.
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -898,9 +895,7 @@ def write_tables(out: Path, tables: Mapping[str, pd.DataFrame]) -> dict[str, int
     try:
         with duckdb.connect(str(temporary)) as con:
             for name, frame in tables.items():
-                columns = ", ".join(
-                    f'CAST("{c}" AS {_sql_type(c, frame[c].dtype)}) AS "{c}"' for c in frame.columns
-                )
+                columns = ", ".join(_typed(name, column) for column in frame.columns)
                 con.register("incoming", frame)
                 con.execute(f'CREATE TABLE "{name}" AS SELECT {columns} FROM incoming')
                 con.unregister("incoming")

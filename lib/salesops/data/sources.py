@@ -34,10 +34,10 @@ from salesops.data.locations import (
 from salesops.data.presets.export import check_header
 from salesops.data.presets.log import MappingLog
 from salesops.data.presets.mapping import MappingFile
-from salesops.errors import ContractError, ContractProblem, SourceError
+from salesops.errors import ContractProblem, SourceError
 from salesops.periods import Quarter, last_complete_quarter
 
-KNOWN_PRESETS = presets.KNOWN_PRESETS
+KNOWN_PRESETS = tuple(presets.PRESETS)
 
 
 def _scrub(message: str, url: str) -> str:
@@ -248,7 +248,8 @@ class Crm:
         """What validate says of the amounts' currencies when they are not the org's; else None."""
         found, reporting = self.currencies, self.reporting_currency
         if others := self.unconverted_currencies:
-            hint = presets.RATES_HINTS[self.mapping.preset] if self.mapping else "an fx_rates table"
+            mapped = self.mapping and presets.PRESETS[self.mapping.preset]
+            hint = mapped.rates_hint if mapped else "an fx_rates table"
             return (
                 f"Deal amounts are in {', '.join(found)} and no rate converts "
                 f"{', '.join(others)}: amount figures are withheld from the reports (counts "
@@ -383,19 +384,16 @@ def open_crm(
     source: str | os.PathLike[str] | None = None,
     *,
     preset: str | None = None,
-    validate: bool = False,
-    mapping: Path | None = None,
 ) -> Crm:
     """Open ``source``, find the contract tables (names matched case-insensitively), conform them.
 
     ``preset`` names a CRM export mapping of a folder (``salesforce``, ``hubspot``, ``generic``)
-    or the path of a mapping file; ``mapping`` (else ``params/mapping.yaml`` when it exists) gives
-    the options, for folder sources. Without a preset or mapping file a source holds the contract
-    as is; a folder read with a preset (``generic`` too) is an export and gets its repairs. With
-    ``validate`` every contract problem is raised at once as a ContractError.
+    or the path of a mapping file; else ``params/mapping.yaml``, when it exists, gives the options
+    for folder sources. Without a preset or mapping file a source holds the contract as is; a
+    folder read with a preset (``generic`` too) is an export and gets its repairs.
     """
     try:
-        name, options = presets.resolve(preset, mapping)
+        name, options = presets.resolve(preset)
     except ValueError:
         known = ", ".join(KNOWN_PRESETS)
         raise SourceError(f"unknown preset {preset!r}; known presets: {known}") from None
@@ -404,13 +402,9 @@ def open_crm(
     # params/mapping.yaml maps folders only: a DuckDB file or a URL holds the contract as is;
     # a folder named with a preset (generic too) is an export, repaired as every preset's is
     mapped = bool(preset) or options is not None
-    if mapped and (is_folder or (preset and name != "generic")):
-        crm = _open_export(source, name, options)
-    else:
-        crm = _open_contract(source)
-    if validate and (problems := crm.problems()):
-        raise ContractError(problems, source=crm.label)
-    return crm
+    if mapped and (is_folder or (preset and not presets.PRESETS[name].contract_tables)):
+        return _open_export(source, name, options)
+    return _open_contract(source)
 
 
 def _open_contract(source: str | os.PathLike[str] | None) -> Crm:

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
+from salesops.i18n import N_
 from salesops.metrics import MissingTableError, Tables, require
 from salesops.metrics.scope import (
-    ALL_TEAMS,
     days_between,
     month_index,
     month_label,
@@ -31,6 +31,7 @@ from salesops.metrics.scope import (
 )
 from salesops.metrics.stats import at_least, kaplan_meier, median_survival
 from salesops.periods import Quarter
+from salesops.vocabulary import ALL_TEAMS
 
 LEAD_WINDOWS = (30, 90, 180)
 
@@ -149,7 +150,7 @@ def first_full_quota(
     trying. Columns: rep_id, rep_name, hire_quarter, hire_date, quota_quarters,
     first_full_quarter (label or None), months_to_full_quota, tenure_months. Needs quotas.
     """
-    quotas = require(tables, "quotas", "Time to a full-quota quarter")
+    quotas = require(tables, "quotas", N_("Time to a full-quota quarter"))
     hired = _hired_reps(tables, quarter, team, hire_quarters)
     targets = quotas.filter((quotas.quota > 0) & (quotas.quarter_start < quarter.end))
     targets = targets.join(hired.select("rep_id"), "rep_id")
@@ -235,7 +236,7 @@ def lead_cohorts(
     whole window before the quarter's end. Columns: cohort, leads, window_days, converted,
     share. Needs leads.
     """
-    leads = require(tables, "leads", "Lead cohorts")
+    leads = require(tables, "leads", N_("Lead cohorts"))
     since = quarter.previous(quarters - 1)
     scoped = scoped_by_rep(leads, tables, team)
     created = scoped.filter(within(scoped.created_at, since.start, quarter.end))

@@ -17,10 +17,10 @@ import pandas as pd
 from ibis import _
 
 from salesops.errors import ParamsError
+from salesops.i18n import N_
 from salesops.metrics import MissingTableError, Tables, plain_float, plain_int, require
 from salesops.metrics.pipeline import deal_snapshots, pipeline_coverage
 from salesops.metrics.scope import (
-    ALL_TEAMS,
     closed_totals,
     midnight,
     scoped_by_rep,
@@ -31,6 +31,7 @@ from salesops.metrics.scope import (
 )
 from salesops.metrics.stats import SMALL_SAMPLE, at_least, at_most, ratio
 from salesops.periods import Quarter
+from salesops.vocabulary import ALL_TEAMS
 
 Category = Literal["commit", "best_case"]
 Rollup = Literal["cumulative", "category"]
@@ -51,7 +52,8 @@ def forecast_basis(tables: Tables) -> str:
     if tables.get("stage_history") is not None:
         return REBUILT
     raise MissingTableError(
-        "forecast_submissions", "Forecast accuracy, with no stage_history to rebuild calls from,"
+        "forecast_submissions",
+        N_("Forecast accuracy, with no stage_history to rebuild calls from,"),
     )
 
 
@@ -71,7 +73,7 @@ def _submitted_calls(
 ) -> ibis.Table:
     """Per rep and week: the rep's latest commit and best-case calls (plus closed-won to date for
     the category rollup), and how many of each category the rep had made (0 or 1)."""
-    submissions = require(tables, "forecast_submissions", "Forecast accuracy")
+    submissions = require(tables, "forecast_submissions", N_("Forecast accuracy"))
     calls = scoped_by_rep(submissions, tables, team)
     calls = calls.filter(
         (calls.quarter_start == quarter.start) & calls.category.isin(list(CATEGORIES))

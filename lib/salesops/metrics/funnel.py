@@ -17,6 +17,7 @@ from ibis import _
 
 from salesops.config import OrgSettings
 from salesops.errors import ParamsError
+from salesops.i18n import N_
 from salesops.metrics import (
     MissingTableError,
     Tables,
@@ -26,7 +27,6 @@ from salesops.metrics import (
 )
 from salesops.metrics.pipeline import UNKNOWN_STAGE, deal_snapshots
 from salesops.metrics.scope import (
-    ALL_TEAMS,
     closed_totals,
     days_between,
     lost_amounts_missing,
@@ -46,11 +46,12 @@ from salesops.metrics.stats import (
     wilson_interval,
 )
 from salesops.periods import Quarter
+from salesops.vocabulary import ALL_TEAMS
 
 LEAD_WINDOW_DAYS = OrgSettings().lead_conversion_window_days
 LostDeals = Literal["exclude", "censor"]
 Breakdown = Literal["team", "rep", "source", "segment"]
-UNKNOWN = "unknown"
+UNKNOWN = N_("unknown")  # a deal without the field broken down by; data, translated where shown
 
 
 @dataclass(frozen=True)
@@ -154,9 +155,9 @@ def stage_reach(tables: Tables, quarter: Quarter, team: str = ALL_TEAMS) -> pd.D
     NaN); cumulative_conversion = reached k / reached first stage; drop_off = 1 - step.
     Needs stage_history.
     """
-    history = require(tables, "stage_history", "Stage reach")
+    history = require(tables, "stage_history", N_("Stage reach"))
     order = stage_order(tables)
-    stages = require(tables, "stages", "Stage reach")
+    stages = require(tables, "stages")
     deals = scoped_opportunities(tables, team)
     cohort = deals.filter(within(deals.created_at, quarter.start, quarter.end))
     shown = history.select("opportunity_id", "stage").semi_join(cohort, "opportunity_id")
@@ -219,9 +220,9 @@ def time_in_stage(tables: Tables, quarter: Quarter, team: str = ALL_TEAMS) -> pd
     still in progress are not counted. Columns: stage, sort_order, visits, median_days,
     mean_days (NaN without visits). Needs stage_history.
     """
-    history = require(tables, "stage_history", "Time in stage")
+    history = require(tables, "stage_history", N_("Time in stage"))
     order = stage_order(tables)
-    stages = require(tables, "stages", "Time in stage").select("stage", "sort_order", "is_closed")
+    stages = require(tables, "stages").select("stage", "sort_order", "is_closed")
     deals = scoped_opportunities(tables, team).select("opportunity_id")
     entries = history.join(deals, "opportunity_id").join(stages, "stage")
     window = ibis.window(
@@ -271,7 +272,7 @@ def lead_conversion(
     its rep's; leads without a rep count only for all teams. Leads created late in the latest
     quarter may not have had the whole window yet. Needs leads.
     """
-    leads = require(tables, "leads", "Lead conversion")
+    leads = require(tables, "leads", N_("Lead conversion"))
     scoped = scoped_by_rep(leads, tables, team)
     created = scoped.filter(within(scoped.created_at, quarter.start, quarter.end))
     in_window = created.converted_at.notnull() & (

@@ -18,9 +18,9 @@ import ibis
 from ibis import _
 
 from salesops.errors import ParamsError
+from salesops.i18n import N_
 from salesops.metrics import Tables, plain_float, plain_int, require
 from salesops.metrics.scope import (
-    ALL_TEAMS,
     closed_totals,
     lost_amounts_missing,
     midnight,
@@ -31,6 +31,7 @@ from salesops.metrics.scope import (
 )
 from salesops.metrics.stats import at_least, ratio
 from salesops.periods import Quarter
+from salesops.vocabulary import ALL_TEAMS
 
 WinRateBasis = Literal["count", "amount"]
 UNKNOWN_STAGE = "unknown stage"
@@ -50,7 +51,7 @@ def deal_snapshots(tables: Tables, days: Sequence[date], team: str = ALL_TEAMS) 
     amount, close_date, forecast_category, from_history. An unevaluated expression.
     """
     deals = scoped_opportunities(tables, team)
-    stages = require(tables, "stages", "Every analysis").select(
+    stages = require(tables, "stages").select(
         "stage", "sort_order", stage_closed="is_closed", stage_won="is_won"
     )
     moments = ibis.memtable({"as_of": list(days), "as_of_at": [midnight(d) for d in days]})
@@ -157,7 +158,7 @@ def pipeline_coverage(
     """
     if win_rate_basis not in ("count", "amount"):
         raise ParamsError(f"win rate basis must be 'count' or 'amount', got {win_rate_basis!r}")
-    quotas = require(tables, "quotas", "Pipeline coverage")
+    quotas = require(tables, "quotas", N_("Pipeline coverage"))
     day = as_of or quarter.start
     snapshot = deal_snapshots(tables, [day], team)
     open_in_quarter = snapshot.filter(

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from salesops.config import OrgSettings
+from salesops.i18n import N_
 from salesops.metrics import MissingTableError, Tables, plain_float, require
 from salesops.metrics.pipeline import PipelineCoverage, pipeline_coverage
 from salesops.metrics.scope import (
-    ALL_TEAMS,
     closed_totals,
     scoped_opportunities,
     scoped_reps,
@@ -27,6 +27,7 @@ from salesops.metrics.scope import (
 )
 from salesops.metrics.stats import at_least, at_most, ratio
 from salesops.periods import Quarter
+from salesops.vocabulary import ALL_TEAMS
 
 RAMP_MONTHS = OrgSettings().ramp_months
 ATTAINMENT_BANDS = (0.5, 0.75, 1.0, 1.25)
@@ -46,7 +47,7 @@ def attainment(
     Columns: rep_id, rep_name, team, hire_date, quota, bookings, attainment, gap, tenure_months,
     ramping, at_quota; highest attainment first. Needs quotas.
     """
-    quotas = require(tables, "quotas", "Quota attainment")
+    quotas = require(tables, "quotas", N_("Quota attainment"))
     reps = scoped_reps(tables, team)
     quota = (
         quotas.filter(quotas.quarter_start == quarter.start)

@@ -16,20 +16,20 @@ import ibis
 import pandas as pd
 
 from salesops.metrics import Tables, require
+from salesops.vocabulary import ALL_TEAMS
 
-ALL_TEAMS = "all"
 SECONDS_PER_DAY = 86_400
 
 
 def scoped_reps(tables: Tables, team: str = ALL_TEAMS) -> ibis.Table:
     """The reps of ``team`` (every rep for ``"all"``)."""
-    reps = require(tables, "reps", "Every analysis")
+    reps = require(tables, "reps")
     return reps if team == ALL_TEAMS else reps.filter(reps.team == team)
 
 
 def scoped_opportunities(tables: Tables, team: str = ALL_TEAMS) -> ibis.Table:
     """The deals of ``team``'s reps, with the rep's ``team`` and ``rep_name`` added."""
-    deals = require(tables, "opportunities", "Every analysis")
+    deals = require(tables, "opportunities")
     reps = scoped_reps(tables, team).select("rep_id", "team", "rep_name")
     return deals.join(reps, "rep_id")
 
@@ -44,7 +44,7 @@ def scoped_by_rep(table: ibis.Table, tables: Tables, team: str = ALL_TEAMS) -> i
 
 def stage_order(tables: Tables) -> pd.DataFrame:
     """The stages table in sort_order: stage, sort_order, is_closed, is_won (a few rows)."""
-    stages = require(tables, "stages", "Every analysis")
+    stages = require(tables, "stages")
     frame = stages.select("stage", "sort_order", "is_closed", "is_won").execute()
     return frame.sort_values(["sort_order", "stage"]).reset_index(drop=True)
 

@@ -6,7 +6,7 @@ notebook cell ends with a call such as ``present.figure(fig, caption=..., alt=..
 
 from __future__ import annotations
 
-from salesops.present.cards import HEADLINE_MIMETYPE, Card, Headline, headline, json_safe
+from salesops.present.cards import Card, Headline, headline, json_safe
 from salesops.present.figures import ReportFigure, figure
 from salesops.present.prose import (
     Text,
@@ -19,7 +19,6 @@ from salesops.present.stack import Stack, stack
 from salesops.present.tables import Table, table
 
 __all__ = [
-    "HEADLINE_MIMETYPE",
     "Card",
     "Headline",
     "ReportFigure",

@@ -1,7 +1,9 @@
 """Headline cards: the few numbers a reader sees first, and their machine-readable record.
 
 ``headline(...)`` displays a row of cards and carries the analysis' headline metrics under
-``HEADLINE_MIMETYPE``; the report runner reads that output into ``<analysis>.json``.
+``HEADLINE_MIMETYPE``; the report runner reads that output into ``<analysis>.json``. A card's
+words are in the reader's language ("Hausse : +1,9 pt vs T2 2026, mieux" in French); its
+``direction`` and ``good`` stay machine-readable.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ import numpy as np
 import pandas as pd
 
 from salesops import formatting
-
-HEADLINE_MIMETYPE = "application/vnd.salesops.headline+json"
+from salesops.i18n import N_, _
+from salesops.vocabulary import HEADLINE_MIMETYPE
 
 Direction = Literal["up", "down", "flat"]
 Format = Literal["percent", "money", "count", "days"]
 
 _ARROWS = {"up": "▲", "down": "▼", "flat": "■"}
-_WORDS = {"up": "Up", "down": "Down", "flat": "No change"}
+_WORDS = {"up": N_("Up"), "down": N_("Down"), "flat": N_("No change")}
 
 CARDS_CSS = """<style>
 .so-cards{display:flex;flex-wrap:wrap;gap:12px;margin:4px 0 20px}
@@ -94,7 +96,7 @@ class Card:
         previous: float | None,
         fmt: Format = "percent",
         *,
-        versus: str = "last quarter",
+        versus: str | None = None,
         higher_is_better: bool = True,
         note: str | None = None,
         currency: str = "USD",
@@ -102,21 +104,23 @@ class Card:
         """A card for ``now`` with its change from ``previous``: "+4.1 pts vs 2026Q2".
 
         Percents change in points; money and counts by the amount and the relative change;
-        days by the number of days. Without both values there is no change.
+        days by the number of days. Without both values there is no change. ``versus`` names
+        the period compared with, as the reader reads it (default "last quarter").
         """
         value = _FORMATS[fmt](now, currency)
         a, b = formatting.as_number(now), formatting.as_number(previous)
         if a is None or b is None:
             return cls(label, value, note=note)
         diff = a - b
-        if _shown_as_zero(fmt, diff):
-            text = _change_text(fmt, 0.0, b, currency)
-            return cls(label, value, f"{text} vs {versus}", "flat", None, note)
-        text = _change_text(fmt, diff, b, currency)
-        direction: Direction = "up" if diff > 0 else "down"
-        return cls(
-            label, value, f"{text} vs {versus}", direction, (diff > 0) == higher_is_better, note
+        flat = _shown_as_zero(fmt, diff)
+        change = _("{change} vs {versus}").format(
+            change=_change_text(fmt, 0.0 if flat else diff, b, currency),
+            versus=versus or _("last quarter"),
         )
+        if flat:
+            return cls(label, value, change, "flat", None, note)
+        direction: Direction = "up" if diff > 0 else "down"
+        return cls(label, value, change, direction, (diff > 0) == higher_is_better, note)
 
     def to_json(self) -> dict[str, Any]:
         """The card as the headline record stores it."""
@@ -137,16 +141,21 @@ class Card:
 
     def to_text(self) -> str:
         """One plain line: "Win rate: 24% (Down: -6.8 pts vs 2026Q2, worse)"."""
-        line = f"{self.label}: {self.value}"
+        line = _("{label}: {value}").format(label=self.label, value=self.value)
         if self.change is not None or self.direction is not None:
             line += f" ({self._change_words(markup=False)})"
         return line + (f" [{self.note}]" if self.note else "")
 
     def _change_words(self, markup: bool) -> str:
-        words = _WORDS[self.direction] if self.direction else ""
-        text = ": ".join(w for w in (words, str(self.change or "")) if w)
+        """The change in words: "Down: -6.8 pts vs 2026Q2, worse"."""
+        words = _(_WORDS[self.direction]) if self.direction else ""
+        change = str(self.change or "")
+        text = words or change
+        if words and change:
+            text = _("{direction}: {change}").format(direction=words, change=change)
         if self.good is not None:
-            text += ", better" if self.good else ", worse"
+            verdict = _("{change}, better") if self.good else _("{change}, worse")
+            text = verdict.format(change=text)
         if not markup:
             return text
         arrow = _ARROWS.get(self.direction or "", "")

@@ -1,7 +1,8 @@
 """Numbers told as sentences for leadership, with the honesty note a rate change needs.
 
 Sentence builders return markdown in which every value from the data is escaped; show one with
-``Text(sentence)``.
+``Text(sentence)``. The sentences are in the reader's language, their numbers in the locale's
+format; labels given to them (a metric's name, a period, a unit) are already in that language.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import mistune
 
 from salesops import formatting
+from salesops.i18n import _
 from salesops.metrics.stats import SMALL_SAMPLE, two_proportion_test
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
@@ -60,21 +62,40 @@ class Text:
 
 
 def _p_value(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p={p:.2g}"
+    """A test's p-value to two significant digits: "p=0.03", "p < 0.001"."""
+    if p < 0.001:
+        return _("p < {p}").format(p=formatting.style().number(0.001, 3))
+    shown = f"{p:.2g}"  # never in exponent form from 0.001 up
+    digits = len(shown.partition(".")[2])
+    return _("p={p}").format(p=formatting.style().number(float(shown), digits))
 
 
 def _money(x: float, currency: str) -> str:
     return formatting.money(x, currency).replace("$", r"\$")  # "$" would start math in Jupyter
 
 
+def _periods(previous: str | None, current: str | None) -> tuple[str, str]:
+    """The two periods compared, escaped; by default the previous quarter and this one."""
+    return (
+        escape_markdown(previous or _("the previous quarter")),
+        escape_markdown(current or _("this quarter")),
+    )
+
+
 def _small_note(periods: list[tuple[str, int]], unit: str, small_sample: int) -> str:
+    """The note on the (at most two) periods under ``small_sample``, with its leading space:
+    "Fewer than 20 deals in 2026Q3: read it as a rough guide."; empty when there are none.
+    ``unit`` is escaped already."""
     small = [period for period, n in periods if n < small_sample]
     if not small:
         return ""
-    return (
-        f" Fewer than {small_sample} {escape_markdown(unit)} in {' and '.join(small)}: "
-        "read it as a rough guide."
+    named = (
+        small[0]
+        if len(small) == 1
+        else _("{first} and {second}").format(first=small[0], second=small[1])
     )
+    note = _("Fewer than {count} {unit} in {periods}: read it as a rough guide.")
+    return " " + note.format(count=formatting.count(small_sample), unit=unit, periods=named)
 
 
 def rate_change_sentence(
@@ -83,78 +104,122 @@ def rate_change_sentence(
     n_now: int,
     successes_prev: int,
     n_prev: int,
-    prev_label: str = "the previous quarter",
-    now_label: str = "this quarter",
+    prev_label: str | None = None,
+    now_label: str | None = None,
     *,
     alpha: float = 0.05,
-    unit: str = "deals",
+    unit: str | None = None,
     small_sample: int = SMALL_SAMPLE,
 ) -> str:
     """A rate's move between two periods with its counts and a two-proportion test, e.g.
     "Win rate fell from 31% in 2026Q2 to 24% in 2026Q3 (n=198 vs 212); the change is significant
-    at 95% (p=0.03)." A period with fewer than ``small_sample`` ``unit`` is flagged."""
-    name, prev, now = (
-        escape_markdown(label),
-        escape_markdown(prev_label),
-        escape_markdown(now_label),
-    )
+    at 95% (p=0.03)." A period with fewer than ``small_sample`` ``unit`` (default "deals") is
+    flagged; the periods default to "the previous quarter" and "this quarter"."""
+    name, unit = escape_markdown(label), escape_markdown(unit or _("deals"))
+    previous, current = _periods(prev_label, now_label)
     if n_now <= 0:
-        return f"{name} is not available for {now}: there were no {escape_markdown(unit)} to count."
+        return _("{name} is not available for {current}: there were no {unit} to count.").format(
+            name=name, current=current, unit=unit
+        )
     rate_now = formatting.percent(successes_now / n_now)
-    counts = f"n={formatting.count(n_now)}"
     if n_prev <= 0:
-        no_previous = f"there is no figure for {prev} to compare with"
-        sentence = f"{name} was {rate_now} in {now} ({counts}); {no_previous}."
-        return sentence + _small_note([(now, n_now)], unit, small_sample)
+        sentence = _(
+            "{name} was {value} in {current} ({counts}); there is no figure for {previous} to "
+            "compare with."
+        ).format(
+            name=name,
+            value=rate_now,
+            current=current,
+            counts=_("n={n}").format(n=formatting.count(n_now)),
+            previous=previous,
+        )
+        return sentence + _small_note([(current, n_now)], unit, small_sample)
     rate_prev = formatting.percent(successes_prev / n_prev)
-    counts = f"n={formatting.count(n_prev)} vs {formatting.count(n_now)}"
-    if rate_now == rate_prev:
-        sentence = f"{name} held at {rate_now} from {prev} to {now} ({counts})"
-    else:
-        verb = "rose" if successes_now / n_now > successes_prev / n_prev else "fell"
-        sentence = f"{name} {verb} from {rate_prev} in {prev} to {rate_now} in {now} ({counts})"
     test = two_proportion_test(successes_now, n_now, successes_prev, n_prev, alpha=alpha)
-    if test.significant:
-        sentence += (
-            f"; the change is significant at {formatting.percent(1 - alpha)} "
-            f"({_p_value(test.p_value)})."
+    p_value = _p_value(test.p_value)
+    verdict = (
+        _("the change is significant at {level} ({p})").format(
+            level=formatting.percent(1 - alpha), p=p_value
+        )
+        if test.significant
+        else _("the change is within noise ({p})").format(p=p_value)
+    )
+    if rate_now == rate_prev:
+        template = _("{name} held at {value} from {previous} to {current} ({counts}); {verdict}.")
+    elif successes_now / n_now > successes_prev / n_prev:
+        template = _(
+            "{name} rose from {before} in {previous} to {value} in {current} ({counts}); {verdict}."
         )
     else:
-        sentence += f"; the change is within noise ({_p_value(test.p_value)})."
-    return sentence + _small_note([(prev, n_prev), (now, n_now)], unit, small_sample)
+        template = _(
+            "{name} fell from {before} in {previous} to {value} in {current} ({counts}); {verdict}."
+        )
+    sentence = template.format(
+        name=name,
+        before=rate_prev,
+        value=rate_now,
+        previous=previous,
+        current=current,
+        counts=_("n={before} vs {now}").format(
+            before=formatting.count(n_prev), now=formatting.count(n_now)
+        ),
+        verdict=verdict,
+    )
+    return sentence + _small_note([(previous, n_prev), (current, n_now)], unit, small_sample)
 
 
 def amount_change_sentence(
     label: str,
     now: float | None,
     previous: float | None,
-    prev_label: str = "the previous quarter",
-    now_label: str = "this quarter",
+    prev_label: str | None = None,
+    now_label: str | None = None,
     *,
     currency: str = "USD",
 ) -> str:
     """An amount's move between two periods, e.g. "Won amount rose from $1.2M in 2026Q2 to
-    $1.5M in 2026Q3 (+25%)." Missing values are said so."""
+    $1.5M in 2026Q3 (+25%)." Missing values are said so; the periods default to "the previous
+    quarter" and "this quarter"."""
     name = escape_markdown(label)
-    prev, when = escape_markdown(prev_label), escape_markdown(now_label)
+    prev, when = _periods(prev_label, now_label)
     a, b = formatting.as_number(now), formatting.as_number(previous)
     if a is None:
-        return f"{name} is not available for {when}."
+        return _("{name} is not available for {current}.").format(name=name, current=when)
     shown_now = _money(a, currency)
     if b is None:
-        return f"{name} was {shown_now} in {when}; there is no figure for {prev} to compare with."
+        return _(
+            "{name} was {value} in {current}; there is no figure for {previous} to compare with."
+        ).format(name=name, value=shown_now, current=when, previous=prev)
     shown_prev = _money(b, currency)
     if shown_now == shown_prev:
-        return f"{name} held at {shown_now} from {prev} to {when}."
-    verb = "rose" if a > b else "fell"
-    relative = f" ({formatting.percent((a - b) / abs(b), signed=True)})" if b else ""
-    return f"{name} {verb} from {shown_prev} in {prev} to {shown_now} in {when}{relative}."
+        return _("{name} held at {value} from {previous} to {current}.").format(
+            name=name, value=shown_now, previous=prev, current=when
+        )
+    if not b:  # from zero there is no relative change
+        template = (
+            _("{name} rose from {before} in {previous} to {value} in {current}.")
+            if a > b
+            else _("{name} fell from {before} in {previous} to {value} in {current}.")
+        )
+    else:
+        template = (
+            _("{name} rose from {before} in {previous} to {value} in {current} ({change}).")
+            if a > b
+            else _("{name} fell from {before} in {previous} to {value} in {current} ({change}).")
+        )
+    return template.format(
+        name=name,
+        before=shown_prev,
+        value=shown_now,
+        previous=prev,
+        current=when,
+        change=formatting.percent((a - b) / abs(b), signed=True) if b else "",
+    )
 
 
 def missing_section(what: str, needs_table: str) -> str:
     """Why a section is absent, e.g. "Forecast accuracy from submitted calls is not shown: the
     data has no forecast_submissions table." """
-    return (
-        f"{escape_markdown(what)} is not shown: "
-        f"the data has no {escape_markdown(needs_table)} table."
+    return _("{what} is not shown: the data has no {table} table.").format(
+        what=escape_markdown(what), table=escape_markdown(needs_table)
     )

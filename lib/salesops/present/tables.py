@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from typing import Any, Literal
 
@@ -26,14 +26,16 @@ def _missing(value: Any) -> bool:
 
 def _text(value: Any) -> str:
     """Any cell as text; a missing value reads "n/a"."""
-    return formatting.MISSING if _missing(value) else str(value)
+    return formatting.missing() if _missing(value) else str(value)
 
 
 def _date(value: Any) -> str:
-    """A date (or the day of a timestamp) as ISO ``YYYY-MM-DD``; a missing one reads "n/a"."""
+    """A date (or the day of a timestamp) in the locale (ISO in English); missing reads "n/a"."""
     if _missing(value):  # first: NaT is a date too
-        return formatting.MISSING
-    return f"{value:%Y-%m-%d}" if isinstance(value, date) else str(value)
+        return formatting.missing()
+    if isinstance(value, datetime):
+        value = value.date()
+    return formatting.day(value) if isinstance(value, date) else str(value)
 
 
 _FORMATTERS: dict[str, Callable[[Any], str]] = {

@@ -1,7 +1,13 @@
-"""Running and rendering the reports: the grid, execution, pages, the quarter's index and manifest.
+"""Running the reports and rendering their pages, in three rooms.
 
-``salesops.report.run.run_reports`` is the entry point; the runner knows notebooks only as files
-with parameters.
+- ``run``: the run itself: the plan and its grid of jobs, executing each notebook, writing its
+  files, the output folder, the manifest and the progress; ``run.runner.run_reports`` is the
+  entry point, and knows notebooks only as files with parameters;
+- ``kernels``: each report's kernel, started (forked from a fork server when it can) and tracked;
+- ``pages``: the HTML of a report and of the quarter's index, and their templates.
+
+``outcome`` is what the run and the pages share: one executed notebook, read once. The arrows go
+one way: ``run`` uses ``kernels`` and ``pages``, never the other way round.
 """
 
 import sys

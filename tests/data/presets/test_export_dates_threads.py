@@ -40,7 +40,7 @@ import sys
 from pathlib import Path
 from salesops.data.sources import open_crm
 for _ in range(12):
-    crm = open_crm(Path(sys.argv[1]), mapping=Path(sys.argv[2]))
+    crm = open_crm(Path(sys.argv[1]), preset=sys.argv[2])
     deals = crm.tables["opportunities"]
     deals.group_by("rep_id").aggregate(n=deals.count(), last=deals.close_date.max()).execute()
 threads = crm.con.raw_sql("SELECT current_setting('threads')").fetchone()[0]

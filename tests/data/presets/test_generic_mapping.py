@@ -9,6 +9,7 @@ import pytest
 from crm_exports import generic_export, write
 
 from salesops import config
+from salesops.data import presets
 from salesops.data.presets.mapping import load_mapping
 from salesops.data.sources import Crm, open_crm
 from salesops.errors import ParamsError, SourceError
@@ -80,9 +81,13 @@ def test_the_example_mapping_file_is_valid() -> None:
     assert example.tables["opportunities"].values["is_won"] == {"Yes": "true", "No": "false"}
 
 
-def test_a_mapping_file_maps_folders_only_not_a_duckdb_file(tmp_path: Path) -> None:
-    mapping = write(tmp_path, "mapping.yaml", "preset: salesforce")
-    crm = open_crm(config.DEFAULT_SOURCE, mapping=mapping)
+def test_a_mapping_file_maps_folders_only_not_a_duckdb_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        presets, "MAPPING_FILE", write(tmp_path, "mapping.yaml", "preset: salesforce")
+    )
+    crm = open_crm(config.DEFAULT_SOURCE)
     assert crm.mapping is None and crm.has("reps")
 
 

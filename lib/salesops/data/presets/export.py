@@ -14,17 +14,19 @@ import gzip
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 import duckdb
 import ibis
 
 from salesops.data.presets.log import MappingLog
-from salesops.data.presets.mapping import Encoding
+from salesops.data.presets.quirks import quoted
 from salesops.errors import SourceError
 
+Encoding = Literal["auto", "utf-8", "windows-1252"]  # how to read an export's text files
 FILE_SUFFIXES = (".csv.gz", ".csv", ".parquet")
 _BOM = codecs.BOM_UTF8
 _CHUNK = 1 << 20
@@ -77,7 +79,6 @@ def _sql_name(name: str) -> str:
 class Export:
     """The loaded export: DuckDB tables ``src_<object>`` and their columns, and the log."""
 
-    folder: Path
     log: MappingLog
     con: ibis.BaseBackend = field(repr=False)
     files: dict[str, Path] = field(default_factory=dict)
@@ -115,9 +116,17 @@ class Export:
     def rows(self, sql: str) -> list[tuple[object, ...]]:
         return self.db.execute(sql).fetchall()
 
+    def count(self, rows: str, where: str = "TRUE") -> int:
+        """How many rows of ``rows`` (a table, view or join in SQL) match ``where``."""
+        return int(self.scalar(f"SELECT count(*) FROM {rows} WHERE {where}") or 0)
+
+    def has_table(self, name: str) -> bool:
+        """Whether the export's database holds a table or view ``name`` (a mapped one, say)."""
+        return bool(self.count("information_schema.tables", f"table_name = {quoted(name)}"))
+
 
 def _find(
-    folder: Path, names: dict[str, tuple[str, ...]], renamed: dict[str, str]
+    folder: Path, names: Mapping[str, tuple[str, ...]], renamed: Mapping[str, str]
 ) -> dict[str, Path]:
     """Object -> its file: the name given in the mapping file, else the first alias found."""
     by_stem: dict[str, Path] = {}
@@ -142,11 +151,11 @@ def _find(
 
 def load_export(
     folder: Path,
-    names: dict[str, tuple[str, ...]],
+    names: Mapping[str, tuple[str, ...]],
     log: MappingLog,
     *,
-    encoding: Encoding = "auto",
-    renamed: dict[str, str] | None = None,
+    encoding: Encoding,
+    renamed: Mapping[str, str],
 ) -> Export:
     """Load the files of ``folder`` that hold the objects ``names`` (object -> other file stems).
 
@@ -162,9 +171,9 @@ def load_export(
     # DuckDB 1.5 crashes now and then when several threads read dates with strptime in this
     # session: the export is read and mapped on one thread (map_folder then lifts the limit)
     con.raw_sql("SET threads = 1")
-    export = Export(folder=folder, log=log, con=con)
+    export = Export(log=log, con=con)
     with tempfile.TemporaryDirectory(prefix="salesops-export-") as scratch:
-        for obj, path in _find(folder, names, renamed or {}).items():
+        for obj, path in _find(folder, names, renamed).items():
             _load_file(export, obj, path, encoding, Path(scratch))
     return export
 
@@ -188,12 +197,11 @@ def _load_file(export: Export, obj: str, path: Path, encoding: Encoding, scratch
     names = [row[0] for row in export.db.execute(f"DESCRIBE {target}").fetchall()]
     export.columns[obj] = {n.lower(): n for n in names}
     export.files[obj] = path
-    rows = int(export.scalar(f"SELECT count(*) FROM {target}") or 0)
-    export.log.read(obj, path, rows, used)
+    export.log.read(obj, path, export.count(target), used)
 
 
 def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+    return quoted(str(path))
 
 
 def check_header(db: duckdb.DuckDBPyConnection, path: Path, shown: Path | None = None) -> None:

@@ -11,12 +11,16 @@ becomes a column of nulls.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from salesops.data import contract
 from salesops.data.presets import quirks
-from salesops.data.presets.export import Export, load_export
-from salesops.data.presets.log import MappingLog
-from salesops.data.presets.mapping import Context, TableMapping
+from salesops.data.presets.export import Export
 
+if TYPE_CHECKING:  # the mapping file lists the presets
+    from salesops.data.presets.mapping import Context, TableMapping
+
+OBJECTS: dict[str, tuple[str, ...]] = {table: () for table in contract.TABLES}
 _NAMES = {"stage", "team"}
 
 
@@ -49,22 +53,17 @@ def _value(export: Export, ctx: Context, table: str, column: str, spec: TableMap
     return quirks.name(raw) if column in _NAMES else quirks.text(raw)
 
 
-def map_export(ctx: Context) -> Export:
-    """Load the contract tables' files and define each as a view of contract columns (text)."""
-    log = MappingLog("generic")
-    renamed = {**ctx.mapping.files}
-    renamed.update({t: spec.file for t, spec in ctx.mapping.tables.items() if spec.file})
-    names = {table: () for table in contract.TABLES}
-    export = load_export(ctx.folder, names, log, encoding=ctx.mapping.encoding, renamed=renamed)
+def map_views(export: Export, ctx: Context) -> None:
+    """Define each contract table's file of a loaded export as a view of contract columns."""
+    log = export.log
     for table, spec in contract.TABLES.items():
         if not export.has(table):
             if not spec.required:
                 log.miss(f"No {table} file: {spec.enables} off.")
             continue
-        mapping = ctx.mapping.tables.get(table, TableMapping())
+        mapping = ctx.mapping.table(table)
         values = {c: _value(export, ctx, table, c, mapping) for c in spec.columns}
         select = ", ".join(f"{sql} AS {c}" for c, sql in values.items() if sql is not None)
         export.view(table, f"SELECT {select} FROM {export.table(table)}")
         renames = [f"{c} <- {s}" for c, s in mapping.columns.items()]
         log.map(table, export.files[table].name + (f" ({', '.join(renames)})" if renames else ""))
-    return export

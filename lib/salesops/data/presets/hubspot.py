@@ -17,16 +17,14 @@ hire date is when the owner was created, else their first deal.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from salesops.data.presets import quirks
-from salesops.data.presets.export import Export, load_export
-from salesops.data.presets.log import MappingLog
-from salesops.data.presets.mapping import Context
-from salesops.errors import SourceError
-from salesops.formatting import count
+from salesops.data.presets.crm_mapper import CrmMapper, full_name
+from salesops.data.presets.export import Export
 
-RATES_HINT = "the deals' amount in company currency (amount_in_home_currency)"
-UNASSIGNED = "Unassigned"
+if TYPE_CHECKING:  # the mapping file lists the presets
+    from salesops.data.presets.mapping import Context
 
 OBJECTS: dict[str, tuple[str, ...]] = {
     "deals": ("deal", "all-deals"),
@@ -80,6 +78,12 @@ DEAL = {
     ),
     "account": ("company_id", "associated_company_id", "Associated Company IDs"),
 }
+ENABLES = {
+    "deals": "every report (the deals themselves)",
+    "stages": "stage order and closed/won flags",
+    "owners": "the reps",
+    "history": "stage conversion and time in stage (unless deals have hs_date_entered_*)",
+}
 _DATE_ENTERED = "^(property_|properties_)?hs_date_entered_(.+)$"
 
 
@@ -88,26 +92,12 @@ def _forecast_category(expr: str) -> str:
     return f"(CASE {word} WHEN 'bestcase' THEN 'best_case' ELSE {word} END)"
 
 
-class _Mapper:
-    def __init__(self, export: Export, ctx: Context) -> None:
-        self.x, self.ctx, self.log = export, ctx, export.log
-
-    def c(self, obj: str, *names: str, alias: str = "") -> str:
-        return self.x.column(obj, *names, alias=alias)
-
-    def _deleted(self, obj: str, alias: str = "") -> str:
-        flag = self.c(obj, *DEAL["deleted"], alias=alias)
-        return "TRUE" if flag == "NULL" else f"NOT coalesce({quirks.is_true(flag)}, FALSE)"
+class _Mapper(CrmMapper):
+    def _not_deleted(self, obj: str, alias: str = "") -> str:
+        return self.flag_is_not(True, obj, *DEAL["deleted"], alias=alias)
 
     def run(self) -> None:
-        for obj, enables in (
-            ("deals", "every report (the deals themselves)"),
-            ("stages", "stage order and closed/won flags"),
-            ("owners", "the reps"),
-            ("history", "stage conversion and time in stage (unless deals have hs_date_entered_*)"),
-        ):
-            if not self.x.has(obj):
-                self.log.miss(f"No {obj} file: {enables} off.")
+        self.miss_absent(ENABLES, "No {obj} file: {enables} off.")
         self.log.miss(
             "HubSpot exports no quotas, forecast calls or leads in this preset: quota "
             "attainment is off, forecast accuracy is rebuilt from stage history; add quotas.csv "
@@ -124,12 +114,12 @@ class _Mapper:
 
     def _owners(self) -> None:
         x, q, o = self.x, quirks, "owners"
-        first = q.text(self.c(o, "first_name", "firstName", "First Name"))
-        last = q.text(self.c(o, "last_name", "lastName", "Last Name"))
+        first = self.c(o, "first_name", "firstName", "First Name")
+        last = self.c(o, "last_name", "lastName", "Last Name")
         x.db.execute(
             f"CREATE TABLE hs_owners AS SELECT "
             f"{q.text(self.c(o, 'owner_id', 'id', 'ownerId'))} AS id, "
-            f"nullif(trim(concat_ws(' ', {first}, {last})), '') AS name, "
+            f"{full_name(first, last)} AS name, "
             f"{q.text(self.c(o, 'email', 'Email'))} AS email FROM {x.table(o)}"
         )
 
@@ -161,7 +151,7 @@ class _Mapper:
             f"{q.is_true(self.c(s, 'closed_won', 'is_closed_won', alias='s'))} AS closed_won, "
             f"{q.is_true(self.c(s, 'is_closed', 'isClosed', 'metadata.isClosed', alias='s'))} "
             f"AS is_closed FROM {x.table(s)} AS s LEFT JOIN hs_pipelines AS p ON p.id = {pipeline} "
-            f"WHERE {self._deleted(s, 's')}"
+            f"WHERE {self._not_deleted(s, 's')}"
         )
         kept = self.ctx.mapping.pipelines
         if kept:
@@ -224,7 +214,7 @@ class _Mapper:
 
     def _deals(self) -> None:
         x, q, d = self.x, quirks, "deals"
-        day_first = self.ctx.mapping.day_first
+        created, close = self.c(d, *DEAL["created"]), self.c(d, *DEAL["close"])
         home = x.has_column(d, *DEAL["home_amount"])
         amount = self.c(d, *(DEAL["home_amount"] if home else DEAL["amount"]))
         currency = (
@@ -237,16 +227,12 @@ class _Mapper:
             f"CREATE TABLE hs_deals AS SELECT {q.text(self.c(d, *DEAL['id']))} AS id, "
             f"{self._owner_of(self.c(d, *DEAL['owner']))} AS owner, "
             f"{q.text(self.c(d, *DEAL['account']))} AS account, "
-            f"{q.timestamp(self.c(d, *DEAL['created']), day_first=day_first)} AS created_text, "
-            f"{q.parsed_timestamp(self.c(d, *DEAL['created']), day_first=day_first)} "
-            "AS created_ts, "
-            f"{q.date(self.c(d, *DEAL['close']), day_first=day_first)} AS close_text, "
-            f"CAST({q.parsed_timestamp(self.c(d, *DEAL['close']), day_first=day_first)} AS DATE) "
-            f"AS close_day, {self._stage_of(self.c(d, *DEAL['stage']), pipeline)} AS stage, "
+            f"{self.deal_dates(created, close, day_first=self.ctx.mapping.day_first)}, "
+            f"{self._stage_of(self.c(d, *DEAL['stage']), pipeline)} AS stage, "
             f"{pipeline} AS pipeline, {amount} AS raw_amount, {currency} AS currency, "
             f"{_forecast_category(self.c(d, *DEAL['forecast']))} AS fc, "
             f"{q.name(self.c(d, *DEAL['source']))} AS source "
-            f"FROM {x.table(d)} WHERE {self._deleted(d)} AND {self._in_pipelines(pipeline)}"
+            f"FROM {x.table(d)} WHERE {self._not_deleted(d)} AND {self._in_pipelines(pipeline)}"
         )
         flags = (
             "SELECT stage, closed OR won AS closed, won FROM hs_stages"
@@ -254,17 +240,15 @@ class _Mapper:
             else "SELECT NULL::VARCHAR AS stage, NULL::BOOLEAN AS closed, NULL::BOOLEAN AS won "
             "WHERE FALSE"
         )
-        x.view(
-            "opportunities",
-            "SELECT id AS opportunity_id, owner AS rep_id, account AS account_id, "
-            "created_text AS created_at, close_text AS close_date, stage, "
-            "CAST(s.closed AS VARCHAR) AS is_closed, CAST(s.won AS VARCHAR) AS is_won, "
-            f"{q.number('raw_amount')} AS amount, currency, fc AS forecast_category, source, "
-            "NULL AS segment, NULL AS product "
-            f"FROM hs_deals LEFT JOIN ({flags}) AS s USING (stage)",
-        )
         what = "amount in company currency" if home else "amount in each deal's currency"
-        self.log.map("opportunities", f"{x.files[d].name} ({what}; flags from the stage)")
+        self.opportunities_view(
+            f"hs_deals LEFT JOIN ({flags}) AS s USING (stage)",
+            f"{x.files[d].name} ({what}; flags from the stage)",
+            is_closed="CAST(s.closed AS VARCHAR)",
+            is_won="CAST(s.won AS VARCHAR)",
+            amount=q.number("raw_amount"),
+            currency="currency",
+        )
         self._history(pipeline)
 
     def _history(self, pipeline: str) -> None:
@@ -309,12 +293,7 @@ class _Mapper:
         x, q, o = self.x, quirks, "owners"
         choice = self.ctx.mapping.team or "team"
         if choice != "team":
-            if not x.has_column(o, choice):
-                raise SourceError(
-                    f"the mapping file takes the team from owners.{choice}, "
-                    "which the owners file lacks"
-                )
-            team = q.name(self.c(o, choice, alias="o"))
+            team = self.team_column(o, choice, alias="o", file="the owners file")
             source = f"owners.{choice}"
         elif x.has("teams") and x.has("owner_teams"):
             t, ot = "teams", "owner_teams"
@@ -341,22 +320,9 @@ class _Mapper:
             f"'%Y-%m-%d') AS hire_date, NULL AS end_date FROM {x.table(o)} AS o "
             f"JOIN hs_owners AS h ON h.id = {owner_id}"
         )
-        x.view(
-            "reps",
-            f"SELECT rep_id, rep_name, coalesce(team, {q.quoted(UNASSIGNED)}) AS team, manager, "
-            "region, role, hire_date, end_date FROM hs_reps",
-        )
-        self.log.map("reps", f"{x.files[o].name} (team from {source})")
-        no_team = int(x.scalar("SELECT count(*) FROM hs_reps WHERE team IS NULL") or 0)
-        if no_team:
-            self.log.note(f"{count(no_team)} reps have no team: their team reads {UNASSIGNED!r}.")
+        self.reps_view("hs_reps", f"{x.files[o].name} (team from {source})", lacking="team")
 
 
-def map_export(ctx: Context) -> Export:
-    """Load a HubSpot export folder and define the contract views over it."""
-    log = MappingLog("hubspot")
-    export = load_export(
-        ctx.folder, OBJECTS, log, encoding=ctx.mapping.encoding, renamed=ctx.mapping.files
-    )
+def map_views(export: Export, ctx: Context) -> None:
+    """Define the contract views over a loaded HubSpot export."""
     _Mapper(export, ctx).run()
-    return export

@@ -18,6 +18,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from salesops import config
 from salesops.data import contract
+from salesops.data.presets.export import Encoding
+from salesops.data.presets.registry import DEFAULT_PRESET, PRESETS
 from salesops.errors import ParamsError
 
 
@@ -31,8 +33,7 @@ def _as_text(value: object) -> object:
 
 
 Cell = Annotated[str, BeforeValidator(_as_text)]
-
-Encoding = Literal["auto", "utf-8", "windows-1252"]
+PresetName = Literal[tuple(PRESETS)]  # the registry's names, as the mapping file's choices
 
 
 class _Strict(BaseModel):
@@ -70,7 +71,7 @@ class TableMapping(_Strict):
 class MappingFile(_Strict):
     """A whole mapping file; every key is optional."""
 
-    preset: Literal["generic", "salesforce", "hubspot"] = "generic"
+    preset: PresetName = DEFAULT_PRESET
     encoding: Encoding = "auto"
     day_first: bool = Field(False, description="03/04/2026 is 3 April (default: 4 March)")
     team: str = Field(
@@ -102,6 +103,10 @@ class MappingFile(_Strict):
                 )
         return tables
 
+    def table(self, name: str) -> TableMapping:
+        """The options of the contract table ``name`` (the defaults when none are given)."""
+        return self.tables.get(name, TableMapping())
+
 
 def load_mapping(path: Path) -> MappingFile:
     """The mapping file at ``path``, validated; ParamsError when it is absent or invalid."""
@@ -112,9 +117,9 @@ def load_mapping(path: Path) -> MappingFile:
 
 @dataclass(frozen=True)
 class Context:
-    """What a preset needs besides the files: the mapping file and the org settings it uses."""
+    """What a preset's mapper needs besides the export: the mapping file and the org settings
+    it uses."""
 
-    folder: Path
     mapping: MappingFile
-    currency: str = "USD"
-    start_month: int = 1
+    currency: str
+    start_month: int

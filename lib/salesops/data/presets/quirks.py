@@ -89,20 +89,23 @@ def parsed_timestamp(expr: str, *, day_first: bool = False) -> str:
     )
 
 
-def timestamp(expr: str, *, day_first: bool = False, formats: tuple[str, ...] = ()) -> str:
-    """Text ``YYYY-MM-DD HH:MM:SS`` in UTC; ``formats`` (strptime) are tried first."""
+def _written(expr: str, written: str, day_first: bool, formats: tuple[str, ...]) -> str:
+    """The parsed timestamp written with the strftime format ``written``, else the value as
+    found; ``formats`` (strptime) are tried first."""
     parsed = parsed_timestamp(expr, day_first=day_first)
     if formats:
         parsed = f"coalesce(try_strptime({text(expr)}, {_listed(formats)}), {parsed})"
-    return f"coalesce(strftime({parsed}, '%Y-%m-%d %H:%M:%S'), {text(expr)})"
+    return f"coalesce(strftime({parsed}, {quoted(written)}), {text(expr)})"
+
+
+def timestamp(expr: str, *, day_first: bool = False, formats: tuple[str, ...] = ()) -> str:
+    """Text ``YYYY-MM-DD HH:MM:SS`` in UTC; ``formats`` (strptime) are tried first."""
+    return _written(expr, "%Y-%m-%d %H:%M:%S", day_first, formats)
 
 
 def date(expr: str, *, day_first: bool = False, formats: tuple[str, ...] = ()) -> str:
     """Text ``YYYY-MM-DD``, from a date or a timestamp (its UTC day)."""
-    parsed = parsed_timestamp(expr, day_first=day_first)
-    if formats:
-        parsed = f"coalesce(try_strptime({text(expr)}, {_listed(formats)}), {parsed})"
-    return f"coalesce(strftime({parsed}, '%Y-%m-%d'), {text(expr)})"
+    return _written(expr, "%Y-%m-%d", day_first, formats)
 
 
 def parsed_number(expr: str) -> str:

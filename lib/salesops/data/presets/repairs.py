@@ -57,7 +57,7 @@ def _examples(export: Export, table: str, where: str) -> tuple[int, str]:
     """How many rows of ``table`` match ``where``, and up to five of their ids."""
     spec = contract.TABLES[table]
     key = spec.id or spec.label
-    n = int(export.scalar(f'SELECT count(*) FROM "{table}" WHERE {where}') or 0)
+    n = export.count(f'"{table}"', where)
     rows = export.rows(f'SELECT DISTINCT {key} FROM "{table}" WHERE {where} ORDER BY 1 LIMIT 5')
     return n, ", ".join(str(r[0]) for r in rows)
 

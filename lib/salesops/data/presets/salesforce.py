@@ -12,17 +12,17 @@ come from Period when present. A rep's hire date is the user's CreatedDate (Sale
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from salesops.data.presets import quirks, repairs
-from salesops.data.presets.export import Export, load_export
+from salesops.data.presets.crm_mapper import CrmMapper, full_name
+from salesops.data.presets.export import Export
 from salesops.data.presets.fiscal import quarter_start
-from salesops.data.presets.log import MappingLog
-from salesops.data.presets.mapping import Context
-from salesops.errors import SourceError
 from salesops.formatting import count
 from salesops.periods import Quarter
 
-RATES_HINT = "CurrencyType.csv (or DatedConversionRate.csv)"
-UNASSIGNED = "Unassigned"
+if TYPE_CHECKING:  # the mapping file lists the presets
+    from salesops.data.presets.mapping import Context
 
 OBJECTS: dict[str, tuple[str, ...]] = {
     name: ()
@@ -66,27 +66,20 @@ def _forecast_category(expr: str) -> str:
     )
 
 
-def _not_deleted(export: Export, obj: str) -> str:
-    flag = export.column(obj, "IsDeleted")
-    return "TRUE" if flag == "NULL" else f"NOT coalesce({quirks.is_true(flag)}, FALSE)"
-
-
-class _Mapper:
+class _Mapper(CrmMapper):
     """Builds the contract views of one export, in dependency order."""
 
     def __init__(self, export: Export, ctx: Context) -> None:
-        self.x = export
-        self.ctx = ctx
-        self.log = export.log
+        super().__init__(export, ctx)
         self.corporate = ctx.currency
 
-    def c(self, obj: str, *names: str, alias: str = "") -> str:
-        return self.x.column(obj, *names, alias=alias)
+    def _not_deleted(self, obj: str) -> str:
+        return self.flag_is_not(True, obj, "IsDeleted")
 
     def run(self) -> None:
-        for obj, enables in ENABLES.items():
-            if not self.x.has(obj):
-                self.log.miss(f"No {obj}.csv: {enables} off; tick {obj} in the export to add it.")
+        self.miss_absent(
+            ENABLES, "No {obj}.csv: {enables} off; tick {obj} in the export to add it."
+        )
         self._currency()
         self._calendar()
         if self.x.has("Opportunity"):
@@ -191,9 +184,7 @@ class _Mapper:
                     f"in month {self.ctx.start_month}: set fiscal_year_start_month: "
                     f"{months[0][0]}."
                 )
-            if x.scalar(
-                "SELECT count(*) FROM sf_periods WHERE kind = 'quarter' AND day(start_date) <> 1"
-            ):
+            if x.count("sf_periods", "kind = 'quarter' AND day(start_date) <> 1"):
                 self.log.note(
                     "Period has quarters that do not start on the 1st (a 4-4-5 calendar): quotas "
                     "and calls follow Period, report quarters follow whole months."
@@ -217,10 +208,7 @@ class _Mapper:
             f"CREATE TABLE sf_opportunity AS SELECT {q.text(self.c(o, 'Id'))} AS id, "
             f"{q.text(self.c(o, 'OwnerId'))} AS owner, "
             f"{q.text(self.c(o, 'AccountId'))} AS account, "
-            f"{q.timestamp(self.c(o, 'CreatedDate'))} AS created_text, "
-            f"{q.parsed_timestamp(self.c(o, 'CreatedDate'))} AS created_ts, "
-            f"{q.date(self.c(o, 'CloseDate'))} AS close_text, "
-            f"CAST({q.parsed_timestamp(self.c(o, 'CloseDate'))} AS DATE) AS close_day, "
+            f"{self.deal_dates(self.c(o, 'CreatedDate'), self.c(o, 'CloseDate'))}, "
             f"{q.name(self.c(o, 'StageName'))} AS stage, "
             f"{q.boolean(closed)} AS closed_text, {q.boolean(won)} AS won_text, "
             f"{self.c(o, 'Amount')} AS raw_amount, "
@@ -228,13 +216,10 @@ class _Mapper:
             f"{_forecast_category(self.c(o, 'ForecastCategoryName', 'ForecastCategory'))} AS fc, "
             f"{q.name(self.c(o, 'LeadSource'))} AS source, "
             f"{q.text(self.c(o, 'StageSortOrder'))} AS stage_sort_order "
-            f"FROM {x.table(o)} WHERE {_not_deleted(x, o)}"
+            f"FROM {x.table(o)} WHERE {self._not_deleted(o)}"
         )
         for column, what in (("owner", "OwnerId"), ("stage", "StageName"), ("id", "Id")):
-            empty = int(
-                x.scalar(f"SELECT count(*) FROM sf_opportunity WHERE {column} IS NULL") or 0
-            )
-            if empty:
+            if empty := x.count("sf_opportunity", f"{column} IS NULL"):
                 rows = f"{count(empty)} Opportunity row{' has' if empty == 1 else 's have'}"
                 self.log.note(
                     f"{rows} an empty {what}: the contract check lists them; fill it in "
@@ -255,7 +240,7 @@ class _Mapper:
                 f"{self.c(h, 'Amount')} AS raw_amount, "
                 f"{q.date(self.c(h, 'CloseDate'))} AS close_text, "
                 f"{_forecast_category(self.c(h, 'ForecastCategory'))} AS fc, 1 AS rank "
-                f"FROM {x.table(h)} WHERE {_not_deleted(x, h)}"
+                f"FROM {x.table(h)} WHERE {self._not_deleted(h)}"
             )
         if x.has("OpportunityFieldHistory"):
             f, table = "OpportunityFieldHistory", x.table("OpportunityFieldHistory")
@@ -341,33 +326,23 @@ class _Mapper:
         )
 
     def _opportunities(self) -> None:
-        x = self.x
         flags = (
             "(SELECT stage, is_closed, is_won FROM stages)"
-            if self._has_view("stages")
+            if self.x.has_table("stages")
             else ("(SELECT NULL::VARCHAR AS stage, NULL AS is_closed, NULL AS is_won WHERE FALSE)")
         )
-        x.db.execute(
+        self.x.db.execute(
             "CREATE TABLE sf_deals AS SELECT o.*, coalesce(o.closed_text, s.is_closed) AS closed, "
             "coalesce(o.won_text, s.is_won) AS won "
             f"FROM sf_opportunity AS o LEFT JOIN {flags} AS s ON s.stage = o.stage"
         )
-        x.view(
-            "opportunities",
-            "SELECT id AS opportunity_id, owner AS rep_id, account AS account_id, "
-            "created_text AS created_at, close_text AS close_date, stage, "
-            "closed AS is_closed, won AS is_won, "
-            f"{self._amount('raw_amount', 'cur', 'close_day')} AS amount, "
-            f"{self._currency_of('cur', 'close_day')} AS currency, fc AS forecast_category, "
-            "source, NULL AS segment, NULL AS product FROM sf_deals",
-        )
-        self.log.map("opportunities", "Opportunity (flags from IsClosed/IsWon, else the stage's)")
-
-    def _has_view(self, name: str) -> bool:
-        return bool(
-            self.x.scalar(
-                f"SELECT count(*) FROM information_schema.tables WHERE table_name = '{name}'"
-            )
+        self.opportunities_view(
+            "sf_deals",
+            "Opportunity (flags from IsClosed/IsWon, else the stage's)",
+            is_closed="closed",
+            is_won="won",
+            amount=self._amount("raw_amount", "cur", "close_day"),
+            currency=self._currency_of("cur", "close_day"),
         )
 
     def _history_view(self) -> None:
@@ -392,11 +367,7 @@ class _Mapper:
         start = x.scalar("SELECT min(entered_ts) FROM sf_history")
         if start is None:
             return
-        before = int(
-            x.scalar(f"SELECT count(*) FROM sf_opportunity WHERE created_ts < TIMESTAMP '{start}'")
-            or 0
-        )
-        if before:
+        if before := x.count("sf_opportunity", f"created_ts < TIMESTAMP '{start}'"):
             first = Quarter.containing(start.date(), self.ctx.start_month)
             whole = first if first.start == start.date() else first.next()
             self.log.note(
@@ -406,14 +377,9 @@ class _Mapper:
                 "conversion of older deals would count only those that lasted until then; "
                 f"read conversion from {whole} on."
             )
-        bare = int(
-            x.scalar(
-                "SELECT count(*) FROM sf_opportunity AS o "
-                "ANTI JOIN sf_history AS h ON h.opportunity_id = o.id"
-            )
-            or 0
-        )
-        if bare:
+        if bare := x.count(
+            "sf_opportunity AS o ANTI JOIN sf_history AS h ON h.opportunity_id = o.id"
+        ):
             self.log.note(
                 f"{repairs.deals(bare)} without stage history: their current stage is the only "
                 "evidence of how far they got."
@@ -445,18 +411,13 @@ class _Mapper:
             return quirks.name(self.c("UserRole", "Name", alias="r"))
         if choice == "manager":
             return quirks.name(self.c("User", "Name", alias="m"))
-        if not self.x.has_column("User", choice):
-            raise SourceError(
-                f"the mapping file takes the team from User.{choice}, which User.csv lacks"
-            )
-        return quirks.name(self.c("User", choice, alias="u"))
+        return self.team_column("User", choice, alias="u", file="User.csv")
 
     def _reps(self) -> None:
         x, q, u = self.x, quirks, "User"
+        first, last = self.c(u, "FirstName", alias="u"), self.c(u, "LastName", alias="u")
         name = (
-            f"coalesce({q.text(self.c(u, 'Name', alias='u'))}, nullif(trim(concat_ws(' ', "
-            f"{q.text(self.c(u, 'FirstName', alias='u'))}, "
-            f"{q.text(self.c(u, 'LastName', alias='u'))})), ''), "
+            f"coalesce({q.text(self.c(u, 'Name', alias='u'))}, {full_name(first, last)}, "
             f"{q.text(self.c(u, 'Id', alias='u'))})"
         )
         role_join = (
@@ -480,20 +441,11 @@ class _Mapper:
             f"= {q.text(self.c(u, 'ManagerId', alias='u'))} "
             f"WHERE {q.text(self.c(u, 'Id', alias='u'))} IN ({self._owners()})"
         )
-        x.view(
-            "reps",
-            f"SELECT rep_id, rep_name, coalesce(team, {q.quoted(UNASSIGNED)}) AS team, manager, "
-            "region, role, hire_date, end_date FROM sf_reps",
-        )
         source = {"role": "UserRole.Name", "manager": "the manager's name"}.get(
             self.ctx.mapping.team or "role", f"User.{self.ctx.mapping.team}"
         )
-        self.log.map("reps", f"User (owners of deals, leads, quotas, calls; team from {source})")
-        no_team = int(x.scalar("SELECT count(*) FROM sf_reps WHERE team IS NULL") or 0)
-        if no_team:
-            self.log.note(
-                f"{count(no_team)} reps have no {source}: their team reads {UNASSIGNED!r}."
-            )
+        origin = f"User (owners of deals, leads, quotas, calls; team from {source})"
+        self.reps_view("sf_reps", origin, lacking=source)
 
     def _leads(self) -> None:
         x, q, lead = self.x, quirks, "Lead"
@@ -515,7 +467,7 @@ class _Mapper:
             f"coalesce({q.text(self.c(lead, 'Status'))}, 'unknown') AS status, "
             f"{converted_at} AS converted_at, "
             f"{q.text(self.c(lead, 'ConvertedOpportunityId'))} AS opportunity_id "
-            f"FROM {x.table(lead)} WHERE {_not_deleted(x, lead)}",
+            f"FROM {x.table(lead)} WHERE {self._not_deleted(lead)}",
         )
         self.log.map("leads", "Lead (owners that are not users, such as queues, read as none)")
 
@@ -537,8 +489,7 @@ class _Mapper:
 
     def _amount_rows(self, obj: str) -> str:
         """``WHERE`` of amount (not quantity) rows, when the object says which are which."""
-        flag = self.c(obj, "IsAmount", alias="t")
-        return "TRUE" if flag == "NULL" else f"{quirks.is_true(flag)} IS NOT FALSE"
+        return self.flag_is_not(False, obj, "IsAmount", alias="t")
 
     def _quotas(self) -> None:
         x, q, f = self.x, quirks, "ForecastingQuota"
@@ -596,11 +547,6 @@ class _Mapper:
             )
 
 
-def map_export(ctx: Context) -> Export:
-    """Load a Salesforce export folder and define the contract views over it."""
-    log = MappingLog("salesforce")
-    export = load_export(
-        ctx.folder, OBJECTS, log, encoding=ctx.mapping.encoding, renamed=ctx.mapping.files
-    )
+def map_views(export: Export, ctx: Context) -> None:
+    """Define the contract views over a loaded Salesforce export."""
     _Mapper(export, ctx).run()
-    return export

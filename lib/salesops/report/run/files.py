@@ -1,14 +1,17 @@
-"""Where a report's files go, and atomic writes: a report is replaced only by a complete new one."""
+"""Where a report's files go, atomic writes (a file is replaced only by a complete new one), and
+reading a JSON file the run wrote back."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from salesops.errors import ParamsError
-from salesops.report.grid import Job, contained_path
+from salesops.report.run.grid import Job, contained_path
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -30,6 +33,16 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """Write UTF-8 ``text`` atomically (see ``atomic_write_bytes``)."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """The JSON object in the file at ``path``; empty when the file is missing, unreadable, or
+    holds anything but an object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def require_writable_folder(folder: Path) -> None:

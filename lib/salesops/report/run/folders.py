@@ -2,11 +2,12 @@
 of which folder holds which team.
 
 A team's folder is ``slugify(name)`` the first time the name reaches this output folder, unless
-another name already has that folder or it is ``all`` (the roll-up's); then it is the slug
-followed by a short hash of the exact name (``team-a-1a2b3c4d``). ``<out>/teams.json`` keeps every
-name's folder and never changes a recorded one, so a team keeps its folder whichever teams a run
-renders, and two names never share a folder. Names are compared exactly as the data holds them:
-``SMB``, ``smb``, ``SMB `` and the NFC and NFD spellings of ``Zürich`` are different teams.
+another name already has that folder or it is ``all`` (the roll-up's, ``ALL_TEAMS``); then it is
+the slug followed by a short hash of the exact name (``team-a-1a2b3c4d``). ``<out>/teams.json``
+keeps every name's folder and never changes a recorded one, so a team keeps its folder whichever
+teams a run renders, and two names never share a folder. Names are compared exactly as the data
+holds them: ``SMB``, ``smb``, ``SMB `` and the NFC and NFD spellings of ``Zürich`` are different
+teams.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from pathlib import Path
 from typing import TextIO
 
 from salesops.errors import ParamsError
-from salesops.report.files import atomic_write_text
-from salesops.report.grid import ROLLUP_TEAM, short_hash, slugify
-from salesops.report.manifest import MANIFEST_NAME, previous_runs
+from salesops.report.run.files import atomic_write_text
+from salesops.report.run.grid import short_hash, slugify
+from salesops.report.run.manifest import MANIFEST_NAME, PreviousManifest
+from salesops.vocabulary import ALL_TEAMS
 
 LOCK_NAME = "salesops.lock"
 RECORD_NAME = "teams.json"
@@ -75,7 +77,7 @@ def _from_manifests(out_dir: Path) -> dict[str, str]:
     ``teams.json`` yet)."""
     found: dict[str, str] = {}
     for path in sorted(out_dir.glob(f"*/{MANIFEST_NAME}")):
-        for run in previous_runs(path):
+        for run in PreviousManifest(path).runs:
             team, folder = run.get("team"), run.get("team_slug")
             if isinstance(team, str) and isinstance(folder, str) and slugify(folder) == folder:
                 found.setdefault(team, folder)
@@ -101,17 +103,17 @@ def team_folders(out_dir: Path, teams: Iterable[str]) -> dict[str, str]:
     to the same names whatever the run renders, given all the data's teams.
     """
     recorded = _recorded(out_dir)
-    folders = {ROLLUP_TEAM: ROLLUP_TEAM}
-    taken = {ROLLUP_TEAM}
+    folders = {ALL_TEAMS: ALL_TEAMS}
+    taken = {ALL_TEAMS}
     seeds = _from_manifests(out_dir) if not recorded else {}
     for name, folder in [*recorded.items(), *seeds.items()]:
-        if name != ROLLUP_TEAM and name not in folders and folder not in taken:
+        if name != ALL_TEAMS and name not in folders and folder not in taken:
             folders[name] = folder
             taken.add(folder)
     for name in sorted(set(teams) - folders.keys()):
         folders[name] = _free_folder(name, taken)
         taken.add(folders[name])
-    kept = {name: folder for name, folder in folders.items() if name != ROLLUP_TEAM}
+    kept = {name: folder for name, folder in folders.items() if name != ALL_TEAMS}
     if kept != recorded:
         document = {"folders": dict(sorted(kept.items()))}
         atomic_write_text(

@@ -3,8 +3,8 @@
 A kernel is started here rather than by nbclient so that it gets the run's environment and
 working folder, one retry when it fails to start, and a place in ``RunningKernels``, from which
 an interrupted run kills every kernel in flight. When the run has a fork server
-(``salesops.report.forkserver``), a kernel's first attempt is forked from it; the retry starts an
-ordinary one.
+(``salesops.report.kernels.forkserver``), a kernel's first attempt is forked from it; the retry
+starts an ordinary one.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
-from salesops.report.forkserver import KernelForkServer
-from salesops.report.kernels import RunningKernels
+from salesops.report.kernels.forkserver import KernelForkServer
+from salesops.report.kernels.running import RunningKernels
 
 KERNEL_START_TIMEOUT_S = 60
 KERNEL_START_ATTEMPTS = 2

@@ -1,5 +1,5 @@
 """The kernels of a run: their environment, and the ones in flight, which an interrupted run
-kills together. Each kernel is started by ``salesops.report.kernel_manager``.
+kills together. Each kernel is started by ``salesops.report.kernels.start``.
 
 No jupyter_client here: a run that reuses every report starts no kernel and does without it.
 """
@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from jupyter_client import AsyncKernelManager
 
-    from salesops.report.forkserver import KernelForkServer
+    from salesops.report.kernels.forkserver import KernelForkServer
 
 
 class RunningKernels:
     """The kernels in flight, so an interrupted run can stop every one of them.
 
-    Workers run in threads (see ``salesops.report.run``); ``stop_all`` is called from the main
-    thread and kills each kernel's process group, which makes its worker's papermill call end
+    Workers run in threads (see ``salesops.report.run.runner``); ``stop_all`` is called from the
+    main thread and kills each kernel's process group, which makes its worker's papermill call end
     with DeadKernelError within about a second.
     """
 

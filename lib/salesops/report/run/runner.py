@@ -1,7 +1,8 @@
 """``salesops run``: check the grid, run the reports several at once, write index and manifest.
 
-Everything is checked before the first kernel starts (``salesops.report.plan``); bad input raises a
-SalesopsError. Meanwhile the fork server (``salesops.report.forkserver``) imports what the reports
+Everything is checked before the first kernel starts (``salesops.report.run.plan``); bad input
+raises a SalesopsError. Meanwhile the fork server (``salesops.report.kernels.forkserver``) imports
+what the reports
 need, so that each report's kernel starts as a fork of it. Reports then run on a thread pool: each
 thread only waits on its own kernel process, so threads cost nothing, share the progress stream and
 let the main thread kill every kernel when the run is interrupted. An interrupted run (Ctrl-C,
@@ -14,7 +15,6 @@ the run when it is the index or manifest, and leaves the previous file whole.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import signal
 import sys
@@ -29,40 +29,36 @@ from typing import Any
 
 from salesops import config
 from salesops.errors import SalesopsError
-from salesops.report import grid
-from salesops.report.files import ReportFiles, atomic_write_text
-from salesops.report.forkserver import fork_server
-from salesops.report.grid import Job
-from salesops.report.kernels import RunningKernels, kernel_environment
-from salesops.report.manifest import (
+from salesops.i18n import N_, use_locale
+from salesops.report.kernels.forkserver import fork_server
+from salesops.report.kernels.running import RunningKernels, kernel_environment
+from salesops.report.pages.index import IndexEntry, render_index
+from salesops.report.pages.layout import PageContext
+from salesops.report.run import grid
+from salesops.report.run.files import ReportFiles, atomic_write_text, read_json_object
+from salesops.report.run.grid import Job, ReportKey
+from salesops.report.run.manifest import (
     MANIFEST_NAME,
     STOPPED,
-    ReportKey,
+    PreviousManifest,
     RunRecord,
     cache_key,
-    previous_runs,
-    reusable_records,
     software_versions,
     write_manifest,
 )
-from salesops.report.pages import PageContext
-from salesops.report.plan import RunPlan, RunRequest, current_fingerprint, plan_run
-from salesops.report.progress import Progress
-from salesops.report.site import IndexEntry, render_index
-
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+from salesops.report.run.plan import RunPlan, RunRequest, current_fingerprint, plan_run
+from salesops.report.run.progress import Progress
+from salesops.vocabulary import ExitCode, FailureKind
 
 
 @dataclass
 class RunSummary:
-    """How the run went: one record per report, the exit code (0 all ok, 1 some failed, 130
-    interrupted) and why."""
+    """How the run went: one record per report, the exit code (``OK``, or ``FAILED`` when some
+    report failed; an interrupted run raises KeyboardInterrupt instead) and why."""
 
     records: list[RunRecord]
-    exit_code: int
+    exit_code: ExitCode
     reason: str
-    out_dir: Path
-    index_pages: list[Path]
 
 
 def _now() -> str:
@@ -116,43 +112,35 @@ class _Runner:
         self.fingerprint = plan.source.fingerprint
         self.fingerprint_after: str | None = None  # set when the data changed during the run
         self.as_of = plan.source.as_of.isoformat()
-        manifests = {
-            q.label: grid.contained_path(plan.out_dir, q.label, MANIFEST_NAME)
+        self.previous = {
+            q.label: PreviousManifest(grid.contained_path(plan.out_dir, q.label, MANIFEST_NAME))
             for q in plan.quarters
         }
-        self.previous = {label: reusable_records(path) for label, path in manifests.items()}
-        self.earlier = self._earlier_records(manifests)
+        self.earlier = self._earlier_records()
         self.context = PageContext(
             generated_at=self.generated_at,
             data_as_of=self.as_of,
             provenance=self._provenance(),
         )
 
-    def _earlier_records(self, manifests: dict[str, Path]) -> list[RunRecord]:
+    def _earlier_records(self) -> list[RunRecord]:
         """Reports of earlier runs outside this grid whose files are still there: a run for one
         team keeps the other teams in the quarter's index and manifest."""
-        in_grid = {(job.quarter, job.team, job.analysis) for job in self.plan.jobs}
-        earlier = []
-        for label, path in manifests.items():
-            for entry in previous_runs(path):
-                try:
-                    record = RunRecord.from_dict(entry)
-                    files = [grid.contained_path(path.parent, f) for f in record.files.values()]
-                except (TypeError, AttributeError, SalesopsError):
-                    continue
-                linked = {"page", "headline"} <= record.files.keys()
-                intact = linked and all(f.is_file() for f in files)
-                if record.quarter == label and record.key not in in_grid and intact:
-                    earlier.append(record)
-        return earlier
+        in_grid = {job.key for job in self.plan.jobs}
+        return [
+            record
+            for label, manifest in self.previous.items()
+            for record in manifest.intact_records()
+            if record.quarter == label and record.key not in in_grid
+        ]
 
     def _provenance(self) -> dict[str, str]:
-        rows = {
-            "Source": self.plan.source.label,
-            "Data fingerprint": self.fingerprint,
-            "Data as of": self.as_of,
+        rows = {  # labels in English: the page translates them
+            N_("Data source"): self.plan.source.label,
+            N_("Data fingerprint"): self.fingerprint,
+            N_("Data as of"): self.as_of,
             "salesops": self.versions["salesops"] or "",
-            "Git revision": self.versions["git_revision"] or "none",
+            N_("Git revision"): self.versions["git_revision"] or "none",
             "papermill": self.versions["papermill"] or "",
             "nbconvert": self.versions["nbconvert"] or "",
         }
@@ -177,10 +165,11 @@ class _Runner:
 
     def reusable(self, job: Job, key: str) -> RunRecord | None:
         """The previous successful record of ``job`` when nothing it depends on has changed."""
-        previous = self.previous[job.quarter].get((job.quarter, job.team, job.analysis))
-        if self.force or not previous or previous.get("cache_key") != key:
+        if self.force:
             return None
-        if not ReportFiles.of(self.plan.out_dir, job).all_exist():
+        files = ReportFiles.of(self.plan.out_dir, job)
+        previous = self.previous[job.quarter].reusable(job.key, key, files)
+        if previous is None:
             return None
         return self._record(
             job,
@@ -198,8 +187,9 @@ class _Runner:
         # papermill and nbconvert take a second to import: a run that reuses every report skips it
         import nbformat
 
-        from salesops.report.execute import Outcome, execute_job
-        from salesops.report.outputs import error_summary, hide_source, report_title, write_report
+        from salesops.report.outcome import Failure, Outcome
+        from salesops.report.run.execute import execute_job
+        from salesops.report.run.outputs import hide_source, report_title, write_report
 
         if self.kernels.stopping.is_set():
             return self.not_started(job, key)
@@ -212,51 +202,55 @@ class _Runner:
         except Exception as exc:  # e.g. the notebook vanished mid-run: this report fails alone
             outcome = Outcome(
                 nb=nbformat.v4.new_notebook(),
-                kind="error",
-                section="Running the notebook",
-                ename=type(exc).__name__,
-                evalue=str(exc),
+                failure=Failure(
+                    FailureKind.ERROR,
+                    section=N_("Running the notebook"),
+                    ename=type(exc).__name__,
+                    evalue=str(exc),
+                ),
             )
-        if outcome.kind != "interrupted":
+        failure = outcome.failure
+        interrupted = failure is not None and failure.kind == FailureKind.INTERRUPTED
+        if not interrupted:
             hide_source(outcome.nb, job.parameters["source"], self.plan.source.label)
             files = ReportFiles.of(self.plan.out_dir, job)
             try:
                 outcome = write_report(files, job, outcome, self.context)
             except OSError as exc:
-                outcome = Outcome(
-                    nb=outcome.nb,
-                    kind="write_failed",
-                    section="Writing the report",
+                write_failed = Failure(
+                    FailureKind.WRITE_FAILED,
+                    section=N_("Writing the report"),
                     ename=type(exc).__name__,
                     evalue=f"could not write {files.folder}: {exc.strerror or exc}",
                 )
+                outcome = outcome.failed(write_failed)
             except Exception as exc:  # keep going when one report fails
-                outcome = Outcome(
-                    nb=outcome.nb,
-                    kind="error",
-                    section="Writing the report",
+                error = Failure(
+                    FailureKind.ERROR,
+                    section=N_("Writing the report"),
                     ename=type(exc).__name__,
                     evalue=str(exc),
                 )
+                outcome = outcome.failed(error)
         record = self._record(
             job,
             key,
             title=report_title(job, outcome),
-            status="interrupted" if outcome.kind == "interrupted" else outcome.status,
+            status="interrupted" if interrupted else outcome.status,
             duration_s=round(time.monotonic() - clock, 2),
             started=started,
             finished=_now(),
-            error=error_summary(outcome),
+            error=outcome.failure.record() if outcome.failure else None,
         )
-        if record.status == "interrupted":
-            record.kept = self.previous[job.quarter].get(record.key)
+        if interrupted:
+            record.kept = self.previous[job.quarter].last_success(record.key)
         self.progress.finished(record)
         return record
 
     def not_started(self, job: Job, key: str) -> RunRecord:
         """The record of a report the interruption kept from starting."""
         record = self._record(job, key, title="", status="not_started")
-        record.kept = self.previous[job.quarter].get(record.key)
+        record.kept = self.previous[job.quarter].last_success(record.key)
         return record
 
     def execute(self) -> list[RunRecord]:
@@ -345,13 +339,10 @@ class _Runner:
         self, done: dict[ReportKey, RunRecord], keyed: list[tuple[Job, str]]
     ) -> list[RunRecord]:
         """Records in grid order; a job with none was kept from starting by an interruption."""
-        return [
-            done.get((job.quarter, job.team, job.analysis)) or self.not_started(job, key)
-            for job, key in keyed
-        ]
+        return [done.get(job.key) or self.not_started(job, key) for job, key in keyed]
 
     def write_manifests(
-        self, records: list[RunRecord], *, status: str, exit_code: int | None
+        self, records: list[RunRecord], *, status: str, exit_code: ExitCode | None
     ) -> None:
         for quarter in self.plan.quarters:
             write_manifest(
@@ -402,7 +393,7 @@ class _Runner:
 
     @staticmethod
     def _index_entry(record: RunRecord, folder: Path) -> IndexEntry:
-        headline = _read_json(folder / record.files["headline"])
+        headline = read_json_object(folder / record.files["headline"])
         return IndexEntry(
             team=record.team,
             team_slug=record.team_slug,
@@ -428,27 +419,19 @@ def _published(records: list[RunRecord]) -> list[RunRecord]:
     return shown
 
 
-def _outcome(records: list[RunRecord], interrupted: bool) -> tuple[int, str]:
-    """The exit code and its reason: 130 when interrupted, else 1 when any report failed."""
+def _exit(records: list[RunRecord], interrupted: bool) -> tuple[ExitCode, str]:
+    """The exit code and its reason: ``INTERRUPTED``, else ``FAILED`` when any report failed."""
     if interrupted:
         counts = {s: sum(r.status == s for r in records) for s in STOPPED}
         finished = len(records) - sum(counts.values())
-        return EXIT_INTERRUPTED, (
+        return ExitCode.INTERRUPTED, (
             f"interrupted: {finished} of {len(records)} reports finished, "
             f"{counts['interrupted']} stopped, {counts['not_started']} not started"
         )
     failed = sum(r.status != "ok" for r in records)
     if failed:
-        return EXIT_FAILED, f"{failed} of {len(records)} reports failed"
-    return EXIT_OK, f"all {len(records)} reports ok ({sum(r.reused for r in records)} reused)"
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return ExitCode.FAILED, f"{failed} of {len(records)} reports failed"
+    return ExitCode.OK, f"all {len(records)} reports ok ({sum(r.reused for r in records)} reused)"
 
 
 def run_reports(request: RunRequest) -> RunSummary:
@@ -464,6 +447,7 @@ def run_reports(request: RunRequest) -> RunSummary:
     with contextlib.ExitStack() as hold:
         with fork_server(env, enabled=request.fork_kernels) as server:
             plan = plan_run(request, hold)
+            hold.enter_context(use_locale(plan.settings.locale))  # pages and index
             runner = _Runner(plan, request, RunningKernels(server), env)
             quarters = ", ".join(q.label for q in plan.quarters)
             runner.progress.note(
@@ -480,24 +464,18 @@ def run_reports(request: RunRequest) -> RunSummary:
 
 def _publish(runner: _Runner, records: list[RunRecord]) -> RunSummary:
     """Write the indexes and manifests, print the summary; KeyboardInterrupt if interrupted."""
-    exit_code, reason = _outcome(records, runner.interrupted)
+    exit_code, reason = _exit(records, runner.interrupted)
     status = "interrupted" if runner.interrupted else "complete"
     pages: list[Path] = []
     try:
         pages = runner.write_indexes(records)
         runner.write_manifests(records, status=status, exit_code=exit_code)
     except OSError as exc:  # a full disk or a folder gone read-only: the old files stay whole
-        exit_code = EXIT_INTERRUPTED if runner.interrupted else EXIT_FAILED
+        exit_code = ExitCode.INTERRUPTED if runner.interrupted else ExitCode.FAILED
         reason += f"; the index or manifest could not be written: {exc.strerror or exc}"
     runner.progress.summary(records, exit_code, reason)
     for page in pages:
         runner.progress.note(f"index: {page}")
     if runner.interrupted:
         raise KeyboardInterrupt
-    return RunSummary(
-        records=records,
-        exit_code=exit_code,
-        reason=reason,
-        out_dir=runner.plan.out_dir,
-        index_pages=pages,
-    )
+    return RunSummary(records=records, exit_code=exit_code, reason=reason)

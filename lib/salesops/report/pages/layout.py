@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,10 @@ from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
+
+from salesops import formatting, i18n
+from salesops.i18n import _
+from salesops.vocabulary import ALL_TEAMS
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -31,8 +35,13 @@ class PageContext:
 
 
 def team_label(team: str) -> str:
-    """The team as a reader sees it: ``all`` reads "All teams"."""
-    return "All teams" if team == "all" else team
+    """The team as a reader sees it: the roll-up (``ALL_TEAMS``) reads "All teams"."""
+    return _("All teams") if team == ALL_TEAMS else team
+
+
+def html_lang() -> str:
+    """The active locale's language as an HTML ``lang``: ``en``, ``fr``."""
+    return i18n.active_locale().language
 
 
 def display_time(stamp: str) -> str:
@@ -46,7 +55,16 @@ def display_time(stamp: str) -> str:
         return stamp
     if moment.tzinfo is None:
         return stamp
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    moment = moment.astimezone(UTC)
+    return _("{day} {time} UTC").format(day=formatting.day(moment.date()), time=f"{moment:%H:%M}")
+
+
+def display_day(text: str) -> str:
+    """An ISO date as the locale writes it ("30 sept. 2026"); anything else as given."""
+    try:
+        return formatting.day(date.fromisoformat(text))
+    except ValueError:
+        return text
 
 
 def relative_href(href: str) -> str:
@@ -61,15 +79,15 @@ def relative_href(href: str) -> str:
 
 
 def provenance_rows(provenance: Mapping[str, str] | None) -> list[tuple[str, str]]:
-    """The footer's provenance as (label, value) rows, keys as given except that snake_case
-    reads as words: ``git_revision`` becomes "Git revision", ``salesops`` stays."""
+    """The footer's provenance as (label, value) rows, keys in the reader's language except that
+    snake_case reads as words: ``git_revision`` becomes "Git revision", ``salesops`` stays."""
     rows = []
     for key, value in (provenance or {}).items():
         label = str(key)
         if "_" in label:
             label = label.replace("_", " ")
             label = label[:1].upper() + label[1:]
-        rows.append((label, str(value)))
+        rows.append((_(label), str(value)))
     return rows
 
 
@@ -87,6 +105,10 @@ def _page_environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # the catalogue of whichever locale is active when a page renders
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["lang"] = html_lang
     env.globals["css"] = Markup((pages / "salesops.css").read_text(encoding="utf-8"))
     return env

@@ -9,9 +9,9 @@ imports are done.
 Three processes take part:
 
 - the run (``KernelForkServer``) opens the listening socket, starts the server on it (stand-ins
-  that come before the server is ready wait in the socket's backlog), and has jupyter_client launch
-  ``python -m salesops.report.forkserver connect SOCKET -- ARGS`` where it would have launched
-  ``python -m ipykernel_launcher ARGS``;
+  that come before the server is ready wait in the socket's backlog), and has jupyter_client
+  launch ``python -m salesops.report.kernels.forkserver connect SOCKET -- ARGS`` where it would
+  have launched ``python -m ipykernel_launcher ARGS``;
 - that stand-in hands the server its working folder, environment and standard streams, then
   stands for the kernel: it passes on the signals it gets (interrupt, terminate) and exits when
   the kernel exits, with the same status, so jupyter_client manages one ordinary process;
@@ -44,7 +44,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-MODULE = "salesops.report.forkserver"
+MODULE = "salesops.report.kernels.forkserver"
 KERNEL_MODULE = "ipykernel_launcher"
 # what every report imports; the analysis modules are added, so a new one is preloaded too
 PRELOAD = (

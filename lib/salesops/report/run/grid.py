@@ -1,10 +1,10 @@
 """The run grid: quarter x team x analysis, each a notebook with checked parameters.
 
 Analyses are the notebooks that have a cell tagged ``parameters``; adding a notebook adds an
-analysis. The grid always starts with the all-teams roll-up (team ``all``, folder ``all``), which
-leadership reads first, followed by the selected teams. Team names reach the filesystem only
-through ``slugify`` (see ``salesops.report.folders`` for which folder a name gets) and
-``contained_path``.
+analysis. The grid always starts with the all-teams roll-up (team ``ALL_TEAMS``, ``all``, in
+folder ``all``), which leadership reads first, followed by the selected teams. Team names reach
+the filesystem only through ``slugify`` (see ``salesops.report.run.folders`` for which folder a
+name gets) and ``contained_path``.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from typing import Any
 
 from salesops.errors import ParamsError, excerpt
 from salesops.periods import Quarter
+from salesops.vocabulary import ALL_TEAMS
 
-ROLLUP_TEAM = "all"
+ReportKey = tuple[str, str, str]  # quarter, team, analysis
 RUN_PARAMETERS = ("quarter", "team", "source")
 _SLUG_MAX = 60
 _ALLOWED = re.compile(r"\ballowed:\s*(.+?)\s*$")  # in a parameter's help comment
@@ -54,6 +55,10 @@ class Job:
     notebook: Path
     parameters: dict[str, Any] = field(hash=False)
     problem: str | None = None
+
+    @property
+    def key(self) -> ReportKey:
+        return (self.quarter, self.team, self.analysis)
 
 
 def _parameters_source(path: Path) -> str | None:
@@ -113,11 +118,6 @@ def _check_declarations(notebook: Path) -> None:
             _allowed(record["help"])
         except ParamsError as exc:
             raise ParamsError(f"the parameters cell of {notebook}: {name}: {exc}") from None
-
-
-def discover_analyses(notebooks_dir: Path) -> dict[str, Path]:
-    """Every analysis in ``notebooks_dir`` (see ``find_notebooks``), by file stem, sorted."""
-    return find_notebooks(notebooks_dir).analyses
 
 
 def select_analyses(notebooks: Notebooks, requested: Iterable[str]) -> dict[str, Path]:
@@ -198,7 +198,7 @@ def resolve_teams(
     alone selects every team."""
     known_teams = list(known)
     names = list(dict.fromkeys(str(team) for team in requested))
-    if not names or ROLLUP_TEAM in names:
+    if not names or ALL_TEAMS in names:
         selected = known_teams
     else:
         unknown = [name for name in names if name not in known_teams]
@@ -208,8 +208,8 @@ def resolve_teams(
                 f"(teams in the data: {', '.join(known_teams) or 'none'})"
             )
         selected = names
-    teams = [team for team in selected if team != ROLLUP_TEAM]
-    return [ROLLUP_TEAM, *teams] if rollup else teams
+    teams = [team for team in selected if team != ALL_TEAMS]
+    return [ALL_TEAMS, *teams] if rollup else teams
 
 
 def _accepted_types(type_name: str, default: str) -> tuple[type, ...] | None:
@@ -398,13 +398,14 @@ def expand_grid(
     *,
     source: str,
     preset: str,
+    locale: str,
     extra: Mapping[str, Mapping[str, Any]],
     declared: Mapping[str, Mapping[str, Mapping[str, Any]]],
     folders: Mapping[str, str],
 ) -> list[Job]:
     """Every quarter x team x analysis, in that order, with the parameters to inject.
 
-    ``preset`` is injected only into notebooks that declare a ``preset`` parameter; ``folders``
+    ``preset`` and ``locale`` are injected only into notebooks that declare them; ``folders``
     gives each team's folder.
     """
     team_list = list(teams)
@@ -419,6 +420,8 @@ def expand_grid(
                 }
                 if preset and "preset" in declared[analysis]:
                     run_values["preset"] = preset
+                if "locale" in declared[analysis]:
+                    run_values["locale"] = locale
                 jobs.append(
                     Job(
                         quarter=quarter.label,

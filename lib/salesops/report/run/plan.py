@@ -2,8 +2,8 @@
 
 Params files, analyses and their parameters, the output folder, the source (validated against
 the contract), the quarters and the teams are all checked here; bad input raises SalesopsError.
-Then the run takes the output folder's lock (see ``salesops.report.folders``), waiting for another
-run that holds it, and gives each team its folder.
+Then the run takes the output folder's lock (see ``salesops.report.run.folders``), waiting for
+another run that holds it, and gives each team its folder.
 A source taken from ``$SALESOPS_SOURCE`` stays in the environment, which the kernels inherit: it
 is injected as an empty ``source``, so its credentials never become a notebook parameter.
 """
@@ -11,7 +11,6 @@ is injected as an empty ``source``, so its credentials never become a notebook p
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -29,12 +28,14 @@ from salesops.errors import (
     SalesopsError,
     SourceError,
 )
+from salesops.i18n import parse_locale
 from salesops.periods import Quarter, last_complete_quarter
-from salesops.report import grid
-from salesops.report.files import require_writable_folder
-from salesops.report.folders import output_lock, team_folders
-from salesops.report.grid import Job
-from salesops.report.manifest import MANIFEST_NAME, code_fingerprint
+from salesops.report.run import grid
+from salesops.report.run.files import require_writable_folder
+from salesops.report.run.folders import output_lock, team_folders
+from salesops.report.run.grid import Job
+from salesops.report.run.manifest import MANIFEST_NAME, PreviousManifest, code_fingerprint
+from salesops.vocabulary import ALL_TEAMS
 
 if TYPE_CHECKING:
     from salesops.data.sources import Crm
@@ -44,8 +45,8 @@ if TYPE_CHECKING:
 class RunRequest:
     """What to render; empty lists and None fall back to the params files and config defaults.
 
-    ``teams`` may name ``all`` for every team in the data; the all-teams roll-up (team ``all``)
-    is part of the run unless ``rollup`` is off.
+    ``teams`` may name ``all`` for every team in the data; the all-teams roll-up (team
+    ``ALL_TEAMS``) is part of the run unless ``rollup`` is off.
     """
 
     quarters: list[str] = field(default_factory=list)
@@ -62,6 +63,7 @@ class RunRequest:
     fork_kernels: bool = True  # kernels forked from one that has the libraries imported
     notebooks_dir: Path | None = None
     cell_timeout: int | None = None
+    locale: str | None = None  # the reader's language and number format; None: the org's
     progress: TextIO | None = None
 
 
@@ -149,12 +151,13 @@ def _reading(source: str) -> Iterator[None]:
 
 
 def _rollup_name_problem(crm: Crm) -> list[ContractProblem]:
-    """A team named ``all`` would be taken for the all-teams roll-up: the reps that have it."""
-    if grid.ROLLUP_TEAM not in crm.teams():
+    """A team named like the all-teams roll-up (``ALL_TEAMS``) would be taken for it: the reps
+    that have it."""
+    if ALL_TEAMS not in crm.teams():
         return []
     reps = crm.table("reps")
-    ids = reps.filter(reps.team == grid.ROLLUP_TEAM).rep_id.to_pyarrow().to_pylist()
-    rule = f"team {grid.ROLLUP_TEAM!r} names the all-teams roll-up (rename that team)"
+    ids = reps.filter(reps.team == ALL_TEAMS).rep_id.to_pyarrow().to_pylist()
+    rule = f"team {ALL_TEAMS!r} names the all-teams roll-up (rename that team)"
     return [ContractProblem("reps", "team", rule, len(ids), sorted(ids)[:5])]
 
 
@@ -201,13 +204,12 @@ def known_facts(out_dir: Path, label: str, fingerprint: str, code: str) -> Sourc
     the queries that found them.
     """
     for path in out_dir.glob(f"*/{MANIFEST_NAME}"):
+        manifest = PreviousManifest(path)
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-            facts = SourceFacts.from_manifest(document["data"])
-            same = (facts.label, facts.fingerprint, document["code_fingerprint"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            facts = SourceFacts.from_manifest(manifest.data)
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue
-        if same == (label, fingerprint, code):
+        if (facts.label, facts.fingerprint, manifest.code) == (label, fingerprint, code):
             return facts
     return None
 
@@ -245,6 +247,8 @@ def plan_run(request: RunRequest, hold: contextlib.ExitStack) -> RunPlan:
         if named is not None and not named.is_file():
             raise ParamsError(f"params file {named} does not exist")
     settings = config.load_org_settings(request.org_params_file)
+    if request.locale:
+        settings = settings.model_copy(update={"locale": str(parse_locale(request.locale))})
     spec = config.load_run_spec(request.params_file)
     notebooks = grid.find_notebooks(request.notebooks_dir or config.NOTEBOOKS_DIR)
     spec_analyses = [] if spec.analyses == "all" else spec.analyses
@@ -278,6 +282,7 @@ def plan_run(request: RunRequest, hold: contextlib.ExitStack) -> RunPlan:
         analyses,
         source="" if source == os.environ.get(config.SOURCE_ENV) else source,
         preset=preset or "",
+        locale=settings.locale,
         extra=spec.parameters,
         declared=declared,
         folders=folders,

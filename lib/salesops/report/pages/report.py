@@ -22,28 +22,21 @@ from nbconvert import HTMLExporter
 from nbconvert.filters.ansi import strip_ansi
 from traitlets.config import Config
 
-from salesops.report.pages import (
+from salesops import formatting
+from salesops.i18n import _, translate_markdown
+from salesops.report.outcome import Failure, Outcome
+from salesops.report.pages.layout import (
     TEMPLATES,
+    display_day,
     display_time,
     provenance_rows,
     relative_href,
     render_page,
     team_label,
 )
+from salesops.vocabulary import HEADLINE_MIMETYPE, NEXT_STEPS, FailureKind
 
-HEADLINE_MIMETYPE = "application/vnd.salesops.headline+json"
 _THREAD = threading.local()
-FAILURE_KINDS = frozenset(
-    {
-        "error",
-        "timeout",
-        "dead_kernel",
-        "stopped_early",
-        "bad_parameter",
-        "write_failed",
-        "interrupted",
-    }
-)
 
 # Cells no reader sees: papermill's parameter cells and the error banners it inserts, and a
 # notebook's Explore section (cells tagged "explore"), which is for analysts in JupyterLab.
@@ -65,109 +58,51 @@ _BARE_REPR = re.compile(r"<[^<>\n]*>\s*")
 _SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-second|seconds?|s)\b")
 _MAX_ERROR_CHARS = 300
 
-_NEXT_STEPS = {
-    "error": (
-        "If the message points to missing or wrong data, correct it in the CRM or the source "
-        "and run the report again; otherwise send this page to the sales-operations analysts."
-    ),
-    "timeout": (
-        "Run the report again: a busy data source is the usual cause. If it keeps timing out, "
-        "raise the time limit (cell_timeout_seconds in params/org.yaml) and run it again."
-    ),
-    "dead_kernel": (
-        "Run the report again with fewer reports at once (salesops run --jobs 1). If it stops "
-        "again, send this page to the sales-operations analysts."
-    ),
-    "stopped_early": (
-        "Run the report again. If it stops at the same place, send this page to the "
-        "sales-operations analysts."
-    ),
-    "bad_parameter": (
-        "Check the team and quarter this report was run for (params/quarterly.yaml or the "
-        "salesops run options), then run it again."
-    ),
-    "write_failed": (
-        "Check that the reports folder has free space and can be written to, then run the "
-        "report again."
-    ),
-    "interrupted": (
-        "Run the reports again: the run keeps the reports that are already complete and "
-        "finishes this one."
-    ),
-}
-
-
-@dataclass(frozen=True)
-class FailureInfo:
-    """What stopped a run: the section it was in, the error, and the kind of failure.
-
-    ``kind`` is one of ``FAILURE_KINDS``; for a timeout, ``evalue`` names the limit ("the 600 s
-    cell timeout", "after 600 seconds"). ``section`` may be empty (before any section).
-    """
-
-    section: str
-    ename: str
-    evalue: str
-    traceback: str
-    kind: str
-
-    def __post_init__(self) -> None:
-        if self.kind not in FAILURE_KINDS:
-            raise ValueError(f"unknown failure kind {self.kind!r}; one of {sorted(FAILURE_KINDS)}")
-
 
 @dataclass(frozen=True)
 class PageInfo:
-    """What a page says about its run besides the notebook: header, status and footer."""
+    """What a page says about its run besides the notebook: header and footer."""
 
     title: str
-    analysis: str
     team: str
     quarter: str
     data_as_of: str
     generated_at: str
     provenance: dict[str, str]
-    status: str
-    failure: FailureInfo | None = None
     notebook_href: str | None = None
-    headline: dict[str, Any] | None = None
 
 
-def render_report(nb: nbformat.NotebookNode, info: PageInfo) -> str:
-    """The self-contained HTML page of one run; a failure page when ``info.status == "failed"``.
+def render_report(outcome: Outcome, info: PageInfo) -> str:
+    """The self-contained HTML page of one run; a failure page when ``outcome.failure`` is set.
 
-    Headline cards come from ``info.headline``, else from the notebook's headline bundle, and
-    open the page; the bundle's in-body copy is dropped.
+    The outcome's headline cards open the page; the headline's in-body copy is dropped.
     """
-    failure = info.failure if info.status == "failed" else None
-    if info.status == "failed" and failure is None:
-        raise ValueError("a failed page needs info.failure")
-    cells, bundle = _page_cells(nb, failed=failure is not None)
-    page_nb = nbformat.v4.new_notebook(cells=cells, metadata=nb.metadata)
-    html, _ = _exporter().from_notebook_node(page_nb)
+    failure = outcome.failure
+    cells = _page_cells(outcome.nb, failed=failure is not None)
+    page_nb = nbformat.v4.new_notebook(cells=cells, metadata=outcome.nb.metadata)
+    html, _resources = _exporter().from_notebook_node(page_nb)
     body, toc, lede = _finish_body(html)
-    headline = info.headline if info.headline is not None else bundle
     notice = None
     if failure is not None:
         notice = {
             "what": describe_failure(failure),
-            "next": _NEXT_STEPS[failure.kind],
+            "next": _(NEXT_STEPS[failure.kind]),
             "traceback": strip_ansi(failure.traceback).strip(),
         }
     return render_page(
         "report.html.j2",
-        kicker="Sales operations report",
+        kicker=_("Sales operations report"),
         heading=info.title,
         lede=lede,
         team=team_label(info.team),
-        quarter=info.quarter,
+        quarter=formatting.quarter(info.quarter),
         facts=_facts(
-            ("Team", team_label(info.team)),
-            ("Quarter", info.quarter),
-            ("Data as of", info.data_as_of),
-            ("Generated", display_time(info.generated_at)),
+            (_("Team"), team_label(info.team)),
+            (_("Quarter"), formatting.quarter(info.quarter)),
+            (_("Data as of"), display_day(info.data_as_of)),
+            (_("Generated"), display_time(info.generated_at)),
         ),
-        cards=_cards(headline),
+        cards=_cards(outcome.headline),
         toc=toc,
         body=Markup(body),  # nbconvert's rendering of trusted notebook content
         failure=notice,
@@ -176,37 +111,78 @@ def render_report(nb: nbformat.NotebookNode, info: PageInfo) -> str:
     )
 
 
-def describe_failure(failure: FailureInfo) -> str:
+def describe_failure(failure: Failure) -> str:
     """What failed in plain words, e.g. 'This report could not be completed. The section
     "Breakdown" failed: ValueError: no quota rows for 2026Q3.'"""
-    where = f'The section "{failure.section}"' if failure.section else "The report"
+    section = _(failure.section) if failure.section else ""
     error = _error_text(failure)
-    cause = f": {error}" if error else ""
     match failure.kind:
-        case "error":
-            detail = f"{where} failed{cause}"
-        case "timeout":
+        case FailureKind.ERROR if section and error:
+            detail = _('The section "{section}" failed: {error}')
+        case FailureKind.ERROR if section:
+            detail = _('The section "{section}" failed')
+        case FailureKind.ERROR if error:
+            detail = _("The report failed: {error}")
+        case FailureKind.ERROR:
+            detail = _("The report failed")
+        case FailureKind.TIMEOUT:
             limit = _SECONDS.search(strip_ansi(failure.evalue))
-            detail = f"{where} took longer than " + (
-                f"the {limit[1]}-second limit" if limit else "its time limit"
-            )
-        case "dead_kernel":
+            if section:
+                detail = (
+                    _('The section "{section}" took longer than the {limit}-second limit')
+                    if limit
+                    else _('The section "{section}" took longer than its time limit')
+                )
+            else:
+                detail = (
+                    _("The report took longer than the {limit}-second limit")
+                    if limit
+                    else _("The report took longer than its time limit")
+                )
+            error = limit[1] if limit else ""
+        case FailureKind.DEAD_KERNEL:
             detail = (
-                f"{where} stopped because the Python process running the report ended "
-                "unexpectedly, most often for lack of memory"
+                _(
+                    'The section "{section}" stopped because the Python process running the '
+                    "report ended unexpectedly, most often for lack of memory"
+                )
+                if section
+                else _(
+                    "The report stopped because the Python process running the report ended "
+                    "unexpectedly, most often for lack of memory"
+                )
             )
-        case "stopped_early":
-            evalue = _first_line(failure.evalue)
-            inside = f' in the section "{failure.section}"' if failure.section else ""
-            detail = f"The notebook stopped early{inside}" + (f": {evalue}" if evalue else "")
-        case "bad_parameter":
-            detail = f"A parameter of this run was not accepted{cause}"
-        case "write_failed":
-            detail = f"The report ran, but its files could not be saved{cause}"
-        case _:  # interrupted
-            detail = "The run was stopped before this report was finished"
-    end = "" if detail.endswith((".", "!", "?")) else "."
-    return f"This report could not be completed. {detail}{end}"
+        case FailureKind.STOPPED_EARLY:
+            error = _first_line(failure.evalue)
+            if section:
+                detail = (
+                    _('The notebook stopped early in the section "{section}": {error}')
+                    if error
+                    else _('The notebook stopped early in the section "{section}"')
+                )
+            else:
+                detail = (
+                    _("The notebook stopped early: {error}")
+                    if error
+                    else _("The notebook stopped early")
+                )
+        case FailureKind.BAD_PARAMETER:
+            detail = (
+                _("A parameter of this run was not accepted: {error}")
+                if error
+                else _("A parameter of this run was not accepted")
+            )
+        case FailureKind.WRITE_FAILED:
+            detail = (
+                _("The report ran, but its files could not be saved: {error}")
+                if error
+                else _("The report ran, but its files could not be saved")
+            )
+        case FailureKind.INTERRUPTED:
+            detail = _("The run was stopped before this report was finished")
+    text = detail.format(section=section, error=error, limit=error)
+    end = "" if text.endswith((".", "!", "?")) else "."
+    return _("This report could not be completed. {detail}").format(detail=text + end)
 
 
 def _exporter() -> HTMLExporter:
@@ -232,14 +208,12 @@ def _exporter() -> HTMLExporter:
     return exporter
 
 
-def _page_cells(
-    nb: nbformat.NotebookNode, *, failed: bool
-) -> tuple[list[nbformat.NotebookNode], dict[str, Any] | None]:
-    """The cells a reader sees, and the last headline payload among the outputs.
+def _page_cells(nb: nbformat.NotebookNode, *, failed: bool) -> list[nbformat.NotebookNode]:
+    """The cells a reader sees.
 
     Drops parameter cells, papermill's error banners, stderr (warnings, logs), error outputs,
-    bare reprs and the headline bundle itself. On a failed run the cells after the last one
-    that ran are dropped too: their sections never happened.
+    bare reprs and the headline bundle (the page's cards show it). On a failed run the cells
+    after the last one that ran are dropped too: their sections never happened.
     """
     cells = [c for c in nb.cells if not _HIDDEN_TAGS.intersection(c.metadata.get("tags", []))]
     if failed:
@@ -249,22 +223,22 @@ def _page_cells(
             if c.cell_type == "code" and (c.get("execution_count") is not None or c.get("outputs"))
         ]
         cells = cells[: ran[-1] + 1] if ran else []
-    headline: dict[str, Any] | None = None
     kept = []
     for cell in cells:
+        if cell.cell_type == "markdown":
+            kept.append(nbformat.NotebookNode({**cell, "source": translate_markdown(cell.source)}))
+            continue
         if cell.cell_type != "code":
             kept.append(cell)
             continue
-        outputs = []
-        for output in cell.outputs:
-            data = output.get("data", {})
-            if HEADLINE_MIMETYPE in data:
-                headline = data[HEADLINE_MIMETYPE]
-            elif _shown(output):
-                outputs.append(output)
+        outputs = [
+            output
+            for output in cell.outputs
+            if HEADLINE_MIMETYPE not in output.get("data", {}) and _shown(output)
+        ]
         if outputs:
             kept.append(nbformat.NotebookNode({**cell, "outputs": outputs}))
-    return kept, headline
+    return kept
 
 
 def _shown(output: nbformat.NotebookNode) -> bool:
@@ -322,7 +296,7 @@ def _facts(*facts: tuple[str, str]) -> list[tuple[str, str]]:
     return [(label, value) for label, value in facts if value]
 
 
-def _error_text(failure: FailureInfo) -> str:
+def _error_text(failure: Failure) -> str:
     """``ename: evalue`` on one line, ANSI codes stripped, cut to a readable length."""
     parts = (strip_ansi(failure.ename).strip(), _first_line(failure.evalue))
     return ": ".join(part for part in parts if part)

@@ -13,11 +13,13 @@ import nbformat
 from nbformat import NotebookNode
 
 from salesops.data.locations import redact
-from salesops.report.execute import Outcome, headline_of, title_of
-from salesops.report.files import ReportFiles, atomic_write_text
-from salesops.report.grid import Job
-from salesops.report.pages import PageContext
-from salesops.report.render import FailureInfo, PageInfo, render_report
+from salesops.i18n import N_, _
+from salesops.report.outcome import Failure, Outcome
+from salesops.report.pages.layout import PageContext
+from salesops.report.pages.report import PageInfo, render_report
+from salesops.report.run.files import ReportFiles, atomic_write_text
+from salesops.report.run.grid import Job
+from salesops.vocabulary import FailureKind
 
 
 def hide_source(nb: NotebookNode, source: str, label: str) -> None:
@@ -34,41 +36,16 @@ def hide_source(nb: NotebookNode, source: str, label: str) -> None:
 
 
 def report_title(job: Job, outcome: Outcome) -> str:
-    """The notebook's first ``#`` heading, else the analysis name in words."""
-    return title_of(outcome.nb) or job.analysis.replace("_", " ").capitalize()
-
-
-def failure_info(outcome: Outcome) -> FailureInfo | None:
-    if outcome.kind is None:
-        return None
-    return FailureInfo(
-        section=outcome.section,
-        ename=outcome.ename,
-        evalue=outcome.evalue,
-        traceback=outcome.traceback,
-        kind=outcome.kind,
-    )
-
-
-def error_summary(outcome: Outcome) -> dict[str, Any] | None:
-    """The failure as recorded in the manifest and the headline JSON."""
-    if outcome.kind is None:
-        return None
-    return {
-        "kind": outcome.kind,
-        "section": outcome.section,
-        "cell_index": outcome.cell_index,
-        "ename": outcome.ename,
-        "evalue": outcome.evalue,
-        "message": outcome.summary,
-    }
+    """The notebook's first ``#`` heading in the reader's language, else the analysis name in
+    words."""
+    return _(outcome.title) if outcome.title else job.analysis.replace("_", " ").capitalize()
 
 
 def headline_document(job: Job, outcome: Outcome) -> dict[str, Any]:
     """``<analysis>.json``: analysis, team, quarter, status, the headline metrics, the cards.
 
     Metrics come from the last headline output the notebook displayed; a failed run carries the
-    error summary instead. The run's own keys win over a metric of the same name.
+    failure's record instead. The run's own keys win over a metric of the same name.
     """
     fixed: dict[str, Any] = {
         "analysis": job.analysis,
@@ -76,9 +53,9 @@ def headline_document(job: Job, outcome: Outcome) -> dict[str, Any]:
         "quarter": job.quarter,
         "status": outcome.status,
     }
-    if outcome.kind is not None:
-        return {**fixed, "error": error_summary(outcome), "cards": []}
-    headline = headline_of(outcome.nb) or {}
+    if outcome.failure is not None:
+        return {**fixed, "error": outcome.failure.record(), "cards": []}
+    headline = outcome.headline or {}
     metrics = headline.get("metrics") or {}
     extra = {key: value for key, value in metrics.items() if key not in fixed and key != "cards"}
     return {**fixed, **extra, "cards": list(headline.get("cards") or [])}
@@ -87,24 +64,20 @@ def headline_document(job: Job, outcome: Outcome) -> dict[str, Any]:
 def _page(job: Job, outcome: Outcome, context: PageContext, title: str) -> str:
     info = PageInfo(
         title=title,
-        analysis=job.analysis,
         team=job.team,
         quarter=job.quarter,
         data_as_of=context.data_as_of,
         generated_at=context.generated_at,
         provenance={
             **context.provenance,
-            "Notebook": job.notebook.name,
-            "Parameters": ", ".join(
+            N_("Notebook"): job.notebook.name,
+            N_("Parameters"): ", ".join(
                 f"{name}={redact(str(value))!r}" for name, value in job.parameters.items()
             ),
         },
-        status=outcome.status,
-        failure=failure_info(outcome),
         notebook_href=f"{job.analysis}.ipynb",
-        headline=headline_of(outcome.nb) if outcome.kind is None else None,
     )
-    return render_report(outcome.nb, info)
+    return render_report(outcome, info)
 
 
 def write_report(files: ReportFiles, job: Job, outcome: Outcome, context: PageContext) -> Outcome:
@@ -117,12 +90,13 @@ def write_report(files: ReportFiles, job: Job, outcome: Outcome, context: PageCo
     try:
         page = _page(job, outcome, context, title)
     except Exception as exc:  # a rendering bug fails this report only, with a failure page
-        outcome = Outcome(
-            nb=outcome.nb,
-            kind="error",
-            section="Rendering the page",
-            ename=type(exc).__name__,
-            evalue=str(exc),
+        outcome = outcome.failed(
+            Failure(
+                FailureKind.ERROR,
+                section=N_("Rendering the page"),
+                ename=type(exc).__name__,
+                evalue=str(exc),
+            )
         )
         page = _page(job, outcome, context, title)
     atomic_write_text(files.notebook, nbformat.writes(outcome.nb))

@@ -1,9 +1,10 @@
 """Execute one report notebook with papermill in a fresh kernel, and say how it ended.
 
-Each run gets its own kernel (see ``salesops.report.kernel_manager``) and temporary working
-folder; the kernel is handed to papermill, which injects the parameters and runs every cell.
+Each run gets its own kernel (see ``salesops.report.kernels.start``) and temporary working
+folder; the kernel is handed to papermill, which injects the parameters and runs every cell. The
+executed notebook is read once into an ``Outcome``.
 
-How papermill 2.7 / nbclient 0.11 report each ending, and the kind recorded here:
+How papermill 2.7 / nbclient 0.11 report each ending, and the ``FailureKind`` recorded here:
 
 - ``error``: a cell raised; papermill saves the notebook, then raises PapermillExecutionError.
 - ``timeout``: a cell outran the cell timeout; nbclient raises CellTimeoutError (the kernel is
@@ -21,7 +22,6 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,20 +33,22 @@ from papermill.engines import NBClientEngine, NotebookExecutionManager, papermil
 from papermill.exceptions import PapermillExecutionError
 from papermill.execute import remove_error_markers
 
-from salesops.report.grid import Job
-from salesops.report.kernel_manager import (
+from salesops.i18n import N_
+from salesops.report.kernels.running import RunningKernels
+from salesops.report.kernels.start import (
     KernelStartError,
     TrackedKernelManager,
     exit_status,
     started_kernel,
 )
-from salesops.report.kernels import RunningKernels
-from salesops.report.render import HEADLINE_MIMETYPE
+from salesops.report.outcome import HEADING, Failure, Outcome
+from salesops.report.run.grid import Job
+from salesops.vocabulary import FailureKind
 
 ENGINE = "salesops"
 IOPUB_TIMEOUT_S = 30  # wait for a cell's last outputs; nbclient's 4 s is tight under load
+LOG_TAIL_LINES = 20  # of the kernel's log, for a kernel that died or never started
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _SKIP_TAG = "skip-execution"
 
 
@@ -70,32 +72,6 @@ class _SaveAtEndEngine(NBClientEngine):
 papermill_engines.register(ENGINE, _SaveAtEndEngine)
 
 
-@dataclass
-class Outcome:
-    """How one notebook run ended; ``kind`` is None when it succeeded."""
-
-    nb: NotebookNode
-    kind: str | None = None
-    section: str = ""
-    cell_index: int | None = None
-    ename: str = ""
-    evalue: str = ""
-    traceback: str = ""
-
-    @property
-    def status(self) -> str:
-        return "ok" if self.kind is None else "failed"
-
-    @property
-    def summary(self) -> str:
-        """One line: what failed and where, e.g. ``ValueError in "Breakdown": no deals``."""
-        if self.kind is None:
-            return ""
-        where = f' in "{self.section}"' if self.section else ""
-        what = self.ename or self.kind.replace("_", " ")
-        return f"{what}{where}: {self.evalue}" if self.evalue else f"{what}{where}"
-
-
 def execute_job(
     job: Job, *, cell_timeout: int, env: Mapping[str, str], kernels: RunningKernels
 ) -> Outcome:
@@ -107,15 +83,18 @@ def execute_job(
             str(job.notebook), None, parameters=job.parameters, prepare_only=True
         )
     except Exception as exc:  # papermill could not inject the parameters
-        return Outcome(
-            nb=_read(job.notebook),
-            kind="bad_parameter",
-            section="Parameters",
-            ename=type(exc).__name__,
-            evalue=f"papermill could not inject the parameters: {exc}",
+        return Outcome.read(
+            _read(job.notebook),
+            Failure(
+                FailureKind.BAD_PARAMETER,
+                section=N_("Parameters"),
+                ename=type(exc).__name__,
+                evalue=f"papermill could not inject the parameters: {exc}",
+            ),
         )
     if job.problem:
-        return Outcome(nb=prepared, kind="bad_parameter", section="Parameters", evalue=job.problem)
+        failure = Failure(FailureKind.BAD_PARAMETER, section=N_("Parameters"), evalue=job.problem)
+        return Outcome.read(prepared, failure)
     kernel_name = prepared.metadata.get("kernelspec", {}).get("name") or "python3"
     with tempfile.TemporaryDirectory(prefix="salesops-run-") as tmp:
         workdir = Path(tmp)
@@ -125,13 +104,15 @@ def execute_job(
                     return _interrupted()
                 return _execute(job, km, workdir, prepared, cell_timeout, kernels)
         except KernelStartError as exc:
-            return Outcome(
-                nb=prepared,
-                kind="dead_kernel",
-                section="Kernel start",
-                ename="KernelStartError",
-                evalue=str(exc),
-                traceback=_log_tail(workdir / "kernel.log"),
+            return Outcome.read(
+                prepared,
+                Failure(
+                    FailureKind.DEAD_KERNEL,
+                    section=N_("Kernel start"),
+                    ename="KernelStartError",
+                    evalue=str(exc),
+                    traceback=_log_tail(workdir / "kernel.log"),
+                ),
             )
 
 
@@ -163,49 +144,57 @@ def _execute(
         )
     except PapermillExecutionError as exc:
         nb = remove_error_markers(_read(executed))
-        return Outcome(
-            nb=nb,
-            kind="error",
-            section=section_of(nb, exc.cell_index),
-            cell_index=exc.cell_index,
-            ename=exc.ename,
-            evalue=exc.evalue,
-            traceback=strip_ansi("\n".join(exc.traceback)),
+        return Outcome.read(
+            nb,
+            Failure(
+                FailureKind.ERROR,
+                section=section_of(nb, exc.cell_index),
+                cell_index=exc.cell_index,
+                ename=exc.ename,
+                evalue=exc.evalue,
+                traceback=strip_ansi("\n".join(exc.traceback)),
+            ),
         )
     except CellTimeoutError:
         nb = partial()
         index = last_started_cell(nb)
-        return Outcome(
-            nb=nb,
-            kind="timeout",
-            section=section_of(nb, index),
-            cell_index=index,
-            ename="CellTimeoutError",
-            evalue=f"a cell ran longer than the {cell_timeout} s cell timeout",
+        return Outcome.read(
+            nb,
+            Failure(
+                FailureKind.TIMEOUT,
+                section=section_of(nb, index),
+                cell_index=index,
+                ename="CellTimeoutError",
+                evalue=f"a cell ran longer than the {cell_timeout} s cell timeout",
+            ),
         )
     except DeadKernelError:
         if kernels.stopping.is_set():
             return _interrupted()
         nb = partial()
         index = last_started_cell(nb)
-        return Outcome(
-            nb=nb,
-            kind="dead_kernel",
-            section=section_of(nb, index),
-            cell_index=index,
-            ename="DeadKernelError",
-            evalue=f"the kernel process died while this cell ran ({exit_status(km)})",
-            traceback=_log_tail(workdir / "kernel.log"),
+        return Outcome.read(
+            nb,
+            Failure(
+                FailureKind.DEAD_KERNEL,
+                section=section_of(nb, index),
+                cell_index=index,
+                ename="DeadKernelError",
+                evalue=f"the kernel process died while this cell ran ({exit_status(km)})",
+                traceback=_log_tail(workdir / "kernel.log"),
+            ),
         )
     except Exception as exc:  # anything else still fails only this run
         if kernels.stopping.is_set():
             return _interrupted()
-        return Outcome(
-            nb=partial(),
-            kind="error",
-            section="Running the notebook",
-            ename=type(exc).__name__,
-            evalue=str(exc),
+        return Outcome.read(
+            partial(),
+            Failure(
+                FailureKind.ERROR,
+                section=N_("Running the notebook"),
+                ename=type(exc).__name__,
+                evalue=str(exc),
+            ),
         )
     return classify_completed(_read(executed))
 
@@ -214,9 +203,11 @@ def _interrupted() -> Outcome:
     """Nothing of an interrupted run is written, so it carries an empty notebook."""
     return Outcome(
         nb=nbformat.v4.new_notebook(),
-        kind="interrupted",
-        ename="Interrupted",
-        evalue="the run was stopped before this report finished",
+        failure=Failure(
+            FailureKind.INTERRUPTED,
+            ename="Interrupted",
+            evalue="the run was stopped before this report finished",
+        ),
     )
 
 
@@ -231,7 +222,7 @@ def classify_completed(nb: NotebookNode) -> Outcome:
         and cell.get("execution_count") is None
     ]
     if not skipped:
-        return Outcome(nb=nb)
+        return Outcome.read(nb)
     stop = next(
         (
             index
@@ -241,15 +232,17 @@ def classify_completed(nb: NotebookNode) -> Outcome:
         last_started_cell(nb),
     )
     count = len(skipped)
-    return Outcome(
-        nb=nb,
-        kind="stopped_early",
-        section=section_of(nb, stop),
-        cell_index=stop,
-        ename="SystemExit",
-        evalue=(
-            f"sys.exit() ended the notebook here and {count} code "
-            f"cell{'s' if count != 1 else ''} after it did not run"
+    return Outcome.read(
+        nb,
+        Failure(
+            FailureKind.STOPPED_EARLY,
+            section=section_of(nb, stop),
+            cell_index=stop,
+            ename="SystemExit",
+            evalue=(
+                f"sys.exit() ended the notebook here and {count} code "
+                f"cell{'s' if count != 1 else ''} after it did not run"
+            ),
         ),
     )
 
@@ -270,31 +263,10 @@ def section_of(nb: NotebookNode, index: int | None) -> str:
         return ""
     for cell in reversed(nb.cells[: index + 1]):
         if cell.cell_type == "markdown":
-            headings = _HEADING.findall(cell.source)
+            headings = HEADING.findall(cell.source)
             if headings:
                 return headings[-1][1]
     return ""
-
-
-def title_of(nb: NotebookNode) -> str:
-    """The notebook's first level-1 ``#`` heading, or "" when it has none."""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for level, text in _HEADING.findall(cell.source):
-                if level == "#":
-                    return text
-    return ""
-
-
-def headline_of(nb: NotebookNode) -> dict[str, Any] | None:
-    """The payload of the last headline output (``HEADLINE_MIMETYPE``) the notebook displayed."""
-    found: dict[str, Any] | None = None
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            payload = output.get("data", {}).get(HEADLINE_MIMETYPE)
-            if isinstance(payload, dict):
-                found = dict(payload)
-    return found
 
 
 def strip_ansi(text: str) -> str:
@@ -306,11 +278,11 @@ def _read(path: Path) -> NotebookNode:
     return nbformat.read(path, as_version=4)
 
 
-def _log_tail(path: Path, lines: int = 20) -> str:
+def _log_tail(path: Path) -> str:
     """The kernel's last words, for a kernel that died or never started."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
     kept = [line for line in text.splitlines() if "without encryption" not in line]
-    return strip_ansi("\n".join(kept[-lines:]))
+    return strip_ansi("\n".join(kept[-LOG_TAIL_LINES:]))

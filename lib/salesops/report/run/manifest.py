@@ -1,8 +1,9 @@
 """The quarter's ``manifest.json``: what ran, how it ended, with which code and data; cache keys.
 
-A run is reused when its cache key (notebook bytes, salesops version and source files,
-parameters, data fingerprint) matches the last successful run recorded for it and its files
-are still there.
+This module alone reads and writes manifests. A report is reused when its cache key (notebook
+bytes, salesops version and source files, parameters, data fingerprint, org settings) matches
+the last successful run recorded for it and its files are still there
+(``PreviousManifest.reusable``).
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ from typing import Any
 
 import salesops
 import salesops.analyses
-from salesops.report.files import atomic_write_text
+from salesops.errors import SalesopsError
+from salesops.report.run.files import ReportFiles, atomic_write_text, read_json_object
+from salesops.report.run.grid import ReportKey, contained_path
 
-ReportKey = tuple[str, str, str]  # quarter, team, analysis
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 STOPPED = ("interrupted", "not_started")  # statuses of reports an interruption kept from ending
 _PACKAGE_DIR = Path(salesops.__file__).resolve().parent
-_CODE_PATTERNS = ("**/*.py", "report/templates/**/*")
+_CODE_PATTERNS = ("**/*.py", "report/pages/templates/**/*")
 
 
 @dataclass
@@ -138,26 +140,51 @@ def software_versions(root: Path) -> dict[str, str | None]:
     }
 
 
-def previous_runs(path: Path) -> list[dict[str, Any]]:
-    """The run entries of the manifest at ``path``; none when it is missing or unreadable."""
-    try:
-        runs = json.loads(path.read_text(encoding="utf-8"))["runs"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
-    return [run for run in runs if isinstance(run, dict)] if isinstance(runs, list) else []
+class PreviousManifest:
+    """A quarter's manifest as an earlier run left it; empty when there is none or it cannot be
+    read: its source facts (``data``), its code fingerprint (``code``) and its entries (``runs``),
+    as ``write_manifest`` wrote them."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        document = read_json_object(path)
+        self.data: Any = document.get("data")
+        self.code: Any = document.get("code_fingerprint")
+        runs = document.get("runs")
+        self.runs = [run for run in runs if isinstance(run, dict)] if isinstance(runs, list) else []
+        self._successful: dict[ReportKey, dict[str, Any]] = {}
+        for run in self.runs:  # a stopped report stands for the successful entry it kept
+            entry = run.get("kept") if run.get("status") in STOPPED else run
+            if isinstance(entry, dict) and entry.get("status") == "ok" and entry.get("cache_key"):
+                self._successful[(entry["quarter"], entry["team"], entry["analysis"])] = entry
 
-def reusable_records(path: Path) -> dict[ReportKey, dict[str, Any]]:
-    """Successful entries of the previous manifest at ``path``, by (quarter, team, analysis).
+    def last_success(self, key: ReportKey) -> dict[str, Any] | None:
+        """The last successful entry of report ``key``, which a stopped report keeps."""
+        return self._successful.get(key)
 
-    An interrupted or never started entry contributes the successful entry it kept.
-    """
-    found: dict[ReportKey, dict[str, Any]] = {}
-    for run in previous_runs(path):
-        entry = run.get("kept") if run.get("status") in STOPPED else run
-        if isinstance(entry, dict) and entry.get("status") == "ok" and entry.get("cache_key"):
-            found[(entry["quarter"], entry["team"], entry["analysis"])] = entry
-    return found
+    def reusable(
+        self, key: ReportKey, current_key: str, files: ReportFiles
+    ) -> dict[str, Any] | None:
+        """The entry to reuse for report ``key``: its last successful one, when its cache key is
+        ``current_key`` (nothing the report depends on changed) and its files are all there."""
+        entry = self.last_success(key)
+        if entry is None or entry.get("cache_key") != current_key or not files.all_exist():
+            return None
+        return entry
+
+    def intact_records(self) -> list[RunRecord]:
+        """The entries whose page and headline are linked and whose files are all still there."""
+        intact = []
+        for entry in self.runs:
+            try:
+                record = RunRecord.from_dict(entry)
+                files = [contained_path(self.path.parent, f) for f in record.files.values()]
+            except (TypeError, AttributeError, SalesopsError):
+                continue
+            linked = {"page", "headline"} <= record.files.keys()
+            if linked and all(f.is_file() for f in files):
+                intact.append(record)
+        return intact
 
 
 def write_manifest(

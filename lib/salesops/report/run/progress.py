@@ -7,8 +7,8 @@ import time
 from collections.abc import Iterable
 from typing import TextIO
 
-from salesops.report.grid import Job
-from salesops.report.manifest import RunRecord
+from salesops.report.run.grid import Job
+from salesops.report.run.manifest import RunRecord
 
 
 def _printable(text: str) -> str:
