@@ -83,3 +83,22 @@ def test_headings_are_unique_and_every_link_within_the_doc_lands_on_one() -> Non
     assert not repeated, f"headings repeat, so GitHub numbers their anchors: {repeated}"
     dangling = sorted(set(re.findall(r"\]\(#([\w-]+)\)", text)) - set(headings))
     assert not dangling, f"links to headings that do not exist: {dangling}"
+
+
+@pytest.mark.parametrize(
+    ("analysis", "section"),
+    [
+        ("funnel", "Funnel"),
+        ("cohort", "Cohort"),
+        ("forecast_accuracy", "Forecast accuracy"),
+        ("quota", "Quota"),
+    ],
+)
+def test_each_report_s_caveats_say_where_its_numbers_are_defined(
+    analysis: str, section: str
+) -> None:
+    module = importlib.import_module(f"salesops.analyses.{analysis}")
+    caveats = module.open_report("2026Q2").caveats().markdown
+    assert f"docs/metrics.md, section “{section}”" in caveats
+    headings = (Path(__file__).parents[1] / "docs" / "metrics.md").read_text(encoding="utf-8")
+    assert f"\n## {section}\n" in headings

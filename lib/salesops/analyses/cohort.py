@@ -14,6 +14,7 @@ from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import (
     bullet_list,
+    definitions_note,
     missing_tables_note,
     needs_amounts,
     needs_tables,
@@ -323,7 +324,7 @@ class CohortReport(QuarterReport):
                 "zero."
             ),
         ]
-        return bullet_list(notes)
+        return bullet_list([*notes, definitions_note("Cohort")])
 
 
 def _rate(pair: tuple[int, int]) -> float | None:

@@ -15,6 +15,7 @@ from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import (
     bullet_list,
+    definitions_note,
     missing_tables_note,
     mixed_currency_sentence,
     needs_amounts,
@@ -454,7 +455,7 @@ class ForecastAccuracyReport(QuarterReport):
                 "required coverage = 1 / win rate of the four quarters before."
             ),
         ]
-        return bullet_list(notes)
+        return bullet_list([*notes, definitions_note("Forecast accuracy")])
 
 
 Lean = Literal["undefined", "unbiased", "high", "low"]

@@ -16,6 +16,7 @@ from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import (
     bullet_list,
     chart_rows,
+    definitions_note,
     missing_tables_note,
     mixed_currency_sentence,
     needs_tables,
@@ -422,7 +423,7 @@ class FunnelReport(QuarterReport):
                 "deal / median days to win."
             ).format(qualified=qualified),
         ]
-        return bullet_list(notes)
+        return bullet_list([*notes, definitions_note("Funnel")])
 
 
 def _reach_alt(reach: pd.DataFrame) -> str:

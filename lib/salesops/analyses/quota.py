@@ -15,6 +15,7 @@ from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import (
     bullet_list,
     chart_rows,
+    definitions_note,
     missing_tables_note,
     mixed_currency_sentence,
     needs_amounts,
@@ -397,7 +398,7 @@ class QuotaReport(QuarterReport):
                 "quarter's quota."
             ),
         ]
-        return bullet_list(notes)
+        return bullet_list([*notes, definitions_note("Quota")])
 
 
 def _band_names(edges: tuple[float, ...], kind: Literal["attainment", "tenure"]) -> list[str]:

@@ -86,6 +86,14 @@ def bullet_list(lines: Iterable[str]) -> Text:
     return Text("\n".join(items) if items else _("Nothing to flag."))
 
 
+def definitions_note(section: str) -> str:
+    """Where the report's numbers are defined: ``section`` of docs/metrics.md (its English name)."""
+    return _(
+        "How these numbers are defined: docs/metrics.md, section “{section}”, in the salesops "
+        "project (every formula, convention and the setting that changes it)."
+    ).format(section=section)
+
+
 def missing_tables_note(missing: Iterable[str], enables: dict[str, str]) -> list[str]:
     """One escaped sentence per missing optional table: what it would enable (``enables``:
     table -> msgid, ``N_("lead conversion")``)."""
