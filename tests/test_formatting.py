@@ -142,6 +142,7 @@ def plain(text: str) -> str:
         (lambda: formatting.multiple(2.84), "2,8×"),
         (lambda: formatting.day(date(2026, 9, 30)), "30 sept. 2026"),
         (lambda: formatting.quarter("2026Q3"), "T3 2026"),
+        (lambda: formatting.month(date(2026, 1, 1)), "janv. 2026"),
         (lambda: formatting.missing(), "n.d."),
     ],
 )
@@ -153,3 +154,4 @@ def test_french_numbers_dates_and_quarters(write: Callable[[], str], expected: s
 def test_english_keeps_iso_dates_and_quarter_labels() -> None:
     assert formatting.day(date(2026, 9, 30)) == "2026-09-30"
     assert formatting.quarter("2026Q3") == "2026Q3"
+    assert formatting.month(date(2026, 1, 1)) == "2026-01"

@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 
 from salesops.errors import ParamsError
 from salesops.i18n import _, active_locale, ngettext
@@ -207,6 +207,14 @@ def day(value: date) -> str:
     """A date: ISO ``2026-09-30`` in English, the medium date of the locale elsewhere."""
     locale = active_locale()
     return value.isoformat() if locale.language == "en" else format_date(value, "medium", locale)
+
+
+def month(value: date) -> str:
+    """A month: ``2026-01`` in English, the short month and year of the locale elsewhere."""
+    locale = active_locale()
+    if locale.language == "en":
+        return f"{value:%Y-%m}"
+    return format_skeleton("yMMM", value, locale=locale)
 
 
 def quarter(q: Quarter | str) -> str:

@@ -99,6 +99,9 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "days": formatting.days,
     "multiple": formatting.multiple,
     "date": lambda v: formatting.missing() if pd.isna(v) else v.strftime("%Y-%m-%d"),
+    "month": lambda v: (
+        formatting.missing() if pd.isna(v) else pd.Period(v, freq="M").strftime("%Y-%m")
+    ),
     "text": lambda v: formatting.missing() if pd.isna(v) else str(v),
 }
 # A number already written for a reader: "$1,234", "31%", "2.8×", "42 days".

@@ -281,7 +281,7 @@ class CohortReport(QuarterReport):
             present.figure(fig, caption=caption, alt=caption, frame=pooled),
             self.table(
                 wide[["cohort", "leads", *windows]],
-                {"leads": "count", **dict.fromkeys(windows, "percent")},
+                {"cohort": "month", "leads": "count", **dict.fromkeys(windows, "percent")},
                 labels={
                     "cohort": _("Cohort"),
                     "leads": _("Leads"),

@@ -8,7 +8,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from babel.dates import format_skeleton
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
@@ -28,7 +27,7 @@ from salesops.charts.theme import (
     safe_label,
     themed,
 )
-from salesops.i18n import N_, _, active_locale
+from salesops.i18n import N_, _
 
 _ANNOTATE_UP_TO = 240  # cells; beyond this the numbers would be too small to read
 _MONTH = re.compile(r"^\d{4}-\d{2}$")  # a month label such as "2026-01"
@@ -44,10 +43,7 @@ def _month_label(value: Any) -> str:
         value = value.to_timestamp()
     if not isinstance(value, date):  # also pandas Timestamps
         return safe_label(value, 20)
-    locale = active_locale()
-    if locale.language == "en":
-        return value.strftime("%Y-%m")
-    return format_skeleton("yMMM", value, locale=locale)
+    return formatting.month(value)
 
 
 @themed

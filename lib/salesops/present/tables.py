@@ -7,6 +7,7 @@ behind it; neither takes part in equality, the text repr or the HTML."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,7 +18,8 @@ import pandas as pd
 
 from salesops import formatting
 
-ColumnFormat = Literal["money", "percent", "count", "days", "multiple", "date", "text"]
+ColumnFormat = Literal["money", "percent", "count", "days", "multiple", "date", "month", "text"]
+_MONTH = re.compile(r"^\d{4}-\d{2}$")  # a month label such as "2026-01"
 
 
 def _missing(value: Any) -> bool:
@@ -38,6 +40,17 @@ def _date(value: Any) -> str:
     return formatting.day(value) if isinstance(value, date) else str(value)
 
 
+def _month(value: Any) -> str:
+    """A month (a date, a Period, or a label like "2026-01") in the locale; missing reads "n/a"."""
+    if _missing(value):
+        return formatting.missing()
+    if isinstance(value, str) and _MONTH.match(value):
+        value = pd.Period(value, freq="M")
+    if isinstance(value, pd.Period):
+        value = value.to_timestamp()
+    return formatting.month(value) if isinstance(value, date) else str(value)
+
+
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "money": formatting.money_full,
     "percent": formatting.percent,
@@ -45,6 +58,7 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "days": formatting.days,
     "multiple": formatting.multiple,
     "date": _date,
+    "month": _month,
     "text": _text,
 }
 # Right-aligned in tables. A multiple ("2.8×") stays left, beside the name it qualifies, as the
