@@ -2,7 +2,8 @@
 every heading (whose GitHub anchor other pages link to) is unique.
 
 "Every metric function" means every public function (no leading underscore) defined in the
-metric modules of ``salesops.metrics``: cohort, forecast, funnel, pipeline, quota, scope, stats.
+metric modules of ``salesops.metrics``: cohort, flow, forecast, funnel, pipeline, quota, scope,
+stats.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "metrics.md"
-MODULES = ("cohort", "forecast", "funnel", "pipeline", "quota", "scope", "stats")
+MODULES = ("cohort", "flow", "forecast", "funnel", "pipeline", "quota", "scope", "stats")
 # `tests/metrics/test_funnel.py::test_win_rate_by_count_and_amount`
 TEST_REFERENCE = re.compile(r"(tests/[\w/]+\.py)::(\w+)")
 
@@ -99,6 +100,7 @@ def test_each_report_s_caveats_say_where_its_numbers_are_defined(
 ) -> None:
     module = importlib.import_module(f"salesops.analyses.{analysis}")
     caveats = module.open_report("2026Q2").caveats().markdown
-    assert f"docs/metrics.md, section “{section}”" in caveats
+    anchor = section.lower().replace(" ", "-")  # how GitHub and JupyterLab name a heading
+    assert f"docs/metrics.md#{anchor} in the salesops project" in caveats
     headings = (Path(__file__).parents[1] / "docs" / "metrics.md").read_text(encoding="utf-8")
     assert f"\n## {section}\n" in headings

@@ -324,7 +324,7 @@ class CohortReport(QuarterReport):
                 "zero."
             ),
         ]
-        return bullet_list([*notes, definitions_note("Cohort")])
+        return bullet_list([*notes, definitions_note("cohort")])
 
 
 def _rate(pair: tuple[int, int]) -> float | None:

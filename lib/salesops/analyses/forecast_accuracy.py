@@ -455,7 +455,7 @@ class ForecastAccuracyReport(QuarterReport):
                 "required coverage = 1 / win rate of the four quarters before."
             ),
         ]
-        return bullet_list([*notes, definitions_note("Forecast accuracy")])
+        return bullet_list([*notes, definitions_note("forecast-accuracy")])
 
 
 Lean = Literal["undefined", "unbiased", "high", "low"]

@@ -423,7 +423,7 @@ class FunnelReport(QuarterReport):
                 "deal / median days to win."
             ).format(qualified=qualified),
         ]
-        return bullet_list([*notes, definitions_note("Funnel")])
+        return bullet_list([*notes, definitions_note("funnel")])
 
 
 def _reach_alt(reach: pd.DataFrame) -> str:

@@ -398,7 +398,7 @@ class QuotaReport(QuarterReport):
                 "quarter's quota."
             ),
         ]
-        return bullet_list([*notes, definitions_note("Quota")])
+        return bullet_list([*notes, definitions_note("quota")])
 
 
 def _band_names(edges: tuple[float, ...], kind: Literal["attainment", "tenure"]) -> list[str]:

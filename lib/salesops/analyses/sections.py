@@ -86,12 +86,13 @@ def bullet_list(lines: Iterable[str]) -> Text:
     return Text("\n".join(items) if items else _("Nothing to flag."))
 
 
-def definitions_note(section: str) -> str:
-    """Where the report's numbers are defined: ``section`` of docs/metrics.md (its English name)."""
+def definitions_note(anchor: str) -> str:
+    """Where the report's numbers are defined: the section of docs/metrics.md at ``anchor``
+    (an identifier, the same in every language: the docs are in English)."""
     return _(
-        "How these numbers are defined: docs/metrics.md, section “{section}”, in the salesops "
-        "project (every formula, convention and the setting that changes it)."
-    ).format(section=section)
+        "How these numbers are defined: docs/metrics.md#{anchor} in the salesops project "
+        "(every formula, convention and the setting that changes it)."
+    ).format(anchor=anchor)
 
 
 def missing_tables_note(missing: Iterable[str], enables: dict[str, str]) -> list[str]:
