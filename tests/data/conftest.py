@@ -109,6 +109,34 @@ def valid_frames() -> Frames:
             ],
         }
     )
+    # stage_history's entries, o1's requote on 07-05 and o3's close-date push on 09-15
+    deal_changes = pd.DataFrame(
+        {
+            "opportunity_id": ["o1", "o1", "o1", "o1", "o2", "o2", "o3", "o3", "o3", "o4"],
+            "changed_at": _ts(
+                "2026-07-01 09:00",
+                "2026-07-05 09:00",
+                "2026-07-20 09:00",
+                "2026-08-14 09:00",
+                "2026-07-02 10:00",
+                "2026-09-01 10:00",
+                "2026-08-03 11:00",
+                "2026-09-10 11:00",
+                "2026-09-15 11:00",
+                "2026-09-20 12:00",
+            ),
+            "stage": ["Prospect", "Prospect", "Proposal", "Won", "Prospect", "Lost", "Prospect",
+                      "Proposal", "Proposal", "Prospect"],
+            "amount": [10000.0, 11000.0, 12000.0, 12000.0, 8000.0, 8000.0, 5000.0, 5000.0,
+                       5000.0, 3000.0],
+            "close_date": [date(2026, 9, 30), date(2026, 9, 30), date(2026, 9, 30),
+                           date(2026, 8, 14), date(2026, 9, 30), date(2026, 9, 1),
+                           date(2026, 10, 31), date(2026, 10, 31), date(2026, 11, 30),
+                           date(2026, 12, 15)],
+            "forecast_category": ["pipeline", "pipeline", "best_case", "closed", "pipeline",
+                                  "omitted", "pipeline", "best_case", "best_case", "pipeline"],
+        }
+    )  # fmt: skip
     leads = pd.DataFrame(
         {
             "lead_id": ["l1", "l2"],
@@ -144,6 +172,7 @@ def valid_frames() -> Frames:
         "opportunities": opportunities,
         "stages": stages,
         "stage_history": stage_history,
+        "deal_changes": deal_changes,
         "leads": leads,
         "quotas": quotas,
         "forecast_submissions": forecast_submissions,

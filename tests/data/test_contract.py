@@ -97,6 +97,34 @@ BROKEN = {
         _set("stage_history", 7, "entered_at", pd.NaT),  # no id: the row's deal names it
         ContractProblem("stage_history", "entered_at", "missing values", 1, ["o4"]),
     ),
+    "change of an unknown deal": (
+        _set("deal_changes", 8, "opportunity_id", "o9"),  # no id: the value is the example
+        ContractProblem(
+            "deal_changes",
+            "opportunity_id",
+            "not found in opportunities.opportunity_id",
+            1,
+            ["o9"],
+        ),
+    ),
+    "change into an unknown stage": (
+        _set("deal_changes", 2, "stage", "Qualify"),
+        ContractProblem("deal_changes", "stage", "not found in stages.stage", 1, ["Qualify"]),
+    ),
+    "change without a time": (
+        _set("deal_changes", 1, "changed_at", pd.NaT),  # the row's deal names it
+        ContractProblem("deal_changes", "changed_at", "missing values", 1, ["o1"]),
+    ),
+    "change to a negative amount": (
+        _set("deal_changes", 1, "amount", -100.0),
+        ContractProblem("deal_changes", "amount", "must be >= 0", 1, ["-100.0"]),
+    ),
+    "change to a close date before the floor": (
+        _set("deal_changes", 8, "close_date", date(1989, 12, 31)),
+        ContractProblem(
+            "deal_changes", "close_date", "must be on or after 1990-01-01", 1, ["1989-12-31"]
+        ),
+    ),
     "lead without status": (
         _set("leads", 1, "status", None),
         ContractProblem("leads", "status", "missing values", 1, ["l2"]),
@@ -315,6 +343,7 @@ def test_tables_split_into_required_and_optional_as_the_design_says() -> None:
     assert contract.REQUIRED_TABLES == ("reps", "opportunities", "stages")
     assert set(contract.OPTIONAL_TABLES) == {
         "stage_history",
+        "deal_changes",
         "leads",
         "quotas",
         "forecast_submissions",

@@ -255,6 +255,7 @@ def test_as_of_is_the_latest_event_and_ignores_open_deals_expected_close_dates(
         "opportunities": 4,
         "stages": 4,
         "stage_history": 8,
+        "deal_changes": 10,
         "leads": 2,
         "quotas": 3,
         "forecast_submissions": 3,

@@ -16,9 +16,10 @@ def small_crm() -> dict[str, pd.DataFrame]:
     """The demo CRM (seed 7) thinned to every 40th deal: same shape, a fraction of the rows."""
     tables = generate(seed=7)
     deals = tables["opportunities"].iloc[::40]
-    history = tables["stage_history"]
     tables["opportunities"] = deals
-    tables["stage_history"] = history[history.opportunity_id.isin(deals.opportunity_id)]
+    for name in ("stage_history", "deal_changes"):
+        rows = tables[name]
+        tables[name] = rows[rows.opportunity_id.isin(deals.opportunity_id)]
     tables["leads"] = tables["leads"].iloc[::100].assign(opportunity_id=None)
     tables["forecast_submissions"] = tables["forecast_submissions"].iloc[::50]
     return tables

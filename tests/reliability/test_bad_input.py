@@ -157,6 +157,8 @@ CASES: dict[str, Case] = {
             "opportunities.opportunity_id: duplicate values: 2 rows (e.g. 'O0000001')",
             "stage_history.opportunity_id: not found in opportunities.opportunity_id: 2 rows "
             "(e.g. 'O0000041')",
+            "deal_changes.opportunity_id: not found in opportunities.opportunity_id: 6 rows "
+            "(e.g. 'O0000041')",
         ),
         set_cell("opportunities", "opportunity_id", "O0000001", row=1),
     ),
@@ -186,7 +188,7 @@ CASES: dict[str, Case] = {
     ),
     "empty table": Case(
         problems("opportunities: table has no rows"),
-        keep_header("opportunities", "stage_history"),
+        keep_header("opportunities", "stage_history", "deal_changes"),
     ),
     "empty CSV file": Case(
         problems(

@@ -241,6 +241,39 @@ _TABLE_LIST = [
         enables="stage conversion and time in stage",
     ),
     _table(
+        "deal_changes",
+        "Every recorded change of each deal, and when, with the deal's state after the change (a "
+        "deal's state at the start of a day is the one after its last change before that day).",
+        {
+            "opportunity_id": ColumnSpec(STRING, "The deal, an opportunities.opportunity_id."),
+            "changed_at": ColumnSpec(TIMESTAMP, "When the change was recorded.", dated="event"),
+            "stage": ColumnSpec(
+                STRING, "The deal's stage after the change, a stages.stage.", nullable=True
+            ),
+            "amount": ColumnSpec(
+                FLOAT,
+                "The deal's amount after the change, in the deal's currency.",
+                nullable=True,
+                checks=_AMOUNT,
+            ),
+            "close_date": ColumnSpec(
+                DATE,
+                "The deal's close date after the change: expected while open, actual once closed.",
+                nullable=True,
+                dated="plan",
+            ),
+            "forecast_category": ColumnSpec(
+                STRING,
+                "The deal's forecast category after the change (pipeline, best_case, commit, "
+                "closed, omitted).",
+                nullable=True,
+            ),
+        },
+        required=False,
+        label="opportunity_id",
+        enables="pipeline flow (deals added, pushed, pulled in, resized, won and lost)",
+    ),
+    _table(
         "leads",
         "The leads, when they came in and whether they became a deal.",
         {
@@ -339,6 +372,8 @@ REFERENCES = (
     Reference("opportunities", "stage", "stages", "stage"),
     Reference("stage_history", "opportunity_id", "opportunities", "opportunity_id"),
     Reference("stage_history", "stage", "stages", "stage"),
+    Reference("deal_changes", "opportunity_id", "opportunities", "opportunity_id"),
+    Reference("deal_changes", "stage", "stages", "stage"),
     Reference("leads", "rep_id", "reps", "rep_id"),
     Reference("quotas", "rep_id", "reps", "rep_id"),
     Reference("forecast_submissions", "rep_id", "reps", "rep_id"),

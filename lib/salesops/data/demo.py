@@ -10,6 +10,10 @@ deals are created by employed reps (ramping in their first four months), walk th
 is strongest in Q4. Deals already open on ``DEMO_START`` come from a warm-up period, so the first
 quarter opens with pipeline. Quotas and forecast calls are set from what the reps actually book;
 the next quarter's quotas are already set on ``DEMO_END``.
+
+Deal changes (close-date pushes, requotes, forecast-category moves between stage entries) come
+from a second generator, seeded with ``(seed, _CHANGES_STREAM)``, so that every other table is
+the same with or without them.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ STAGES = (
 )
 _WON, _LOST = 5, 6  # stage codes of the closed stages
 _CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")  # of deals
+_PIPELINE, _BEST_CASE, _COMMIT = 0, 1, 2  # category codes of open deals
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,16 @@ _WOBBLE_SD = 0.04  # week-to-week wobble of a call
 _ERROR_KEPT = 0.10  # share of the spread of those errors left in the last call
 _SLIP = 0.03  # mean log share of actual that late calls commit and that slips out of the quarter
 _PLAN_PULL = 0.15  # the first call leans this far from the outcome toward the rep's plan
+# Deal changes between stage entries (drawn from their own stream: see ``_deal_changes``).
+_CHANGES_STREAM = 17  # second word of the seed of that stream
+_PUSH_KEPT = {_WON: 0.35, _LOST: 0.9}  # chance a rep pushes a close date that passed, by outcome
+_PUSH_OPEN = 0.7  # the same for deals still open
+_PUSH_DAYS = (14, 61)  # how far a push moves the close date
+_RESIZE = 0.15  # chance the amount is requoted between two stage entries
+_RESIZE_SD = 0.15  # log spread of a requote
+_DOWNGRADE = 0.3  # chance a push takes a commit deal back to best case
+_UPGRADE = 0.5  # chance a best-case deal is committed before it is won
+_FADE = 0.3  # chance a committed or best-case deal falls back to pipeline before it is lost
 
 _FIRST_NAME_TEXT = (
     "Aaliyah Adam Aisha Alejandro Amara Ana Andrei Anika Ben Björn Camila Carlos Chen Chloé Chris "
@@ -205,6 +220,10 @@ def _pick(rng: np.random.Generator, probabilities: np.ndarray) -> np.ndarray:
 def _ids(prefix: str, count: int, width: int) -> np.ndarray:
     width = max(width, len(str(count)))
     return np.array([f"{prefix}{i:0{width}d}" for i in range(1, count + 1)], dtype=object)
+
+
+def _deal_ids(count: int) -> np.ndarray:
+    return _ids("O", count, 7)
 
 
 def _round(values: np.ndarray, step: float) -> np.ndarray:
@@ -554,8 +573,122 @@ def _deals(rng: np.random.Generator, staff: _Staff, n_teams: int) -> _Deals:
     )
 
 
+@dataclass(frozen=True)
+class _Changes:
+    """Deal-change rows in (deal, time) order; -1 (NaN for amounts) where a field is unchanged."""
+
+    deal: np.ndarray
+    at: np.ndarray  # seconds
+    stage: np.ndarray
+    amount: np.ndarray
+    close_day: np.ndarray
+    category: np.ndarray
+
+
+def _between(rng: np.random.Generator, day0: np.ndarray, day1: np.ndarray) -> np.ndarray:
+    """Seconds of a working hour on a day strictly between ``day0`` and ``day1`` (2+ days apart)."""
+    day = rng.integers(day0 + 1, day1)
+    return day * _DAY + rng.integers(8 * _HOUR, 19 * _HOUR, len(day))
+
+
+def _pushes(
+    rng: np.random.Generator,
+    deals: _Deals,
+    i: np.ndarray,
+    day1: np.ndarray,
+    keep: np.ndarray,
+    downgradable: np.ndarray,
+) -> _Changes:
+    """Close-date pushes between stage-history rows ``i`` and ``i + 1`` (next day ``day1``).
+
+    Each time the expected close date passes before the next stage entry, the rep moves it out
+    within a few days with chance ``keep`` (else it stays in the past); never beyond the next
+    open stage entry's close date. A push may take a ``downgradable`` commit deal to best case.
+    """
+    next_open = deals.row_stage[i + 1] < _WON
+    cap = np.where(next_open, deals.row_close_day[i + 1], _NEVER)
+    current = deals.row_close_day[i].copy()
+    active = np.arange(len(i))
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    while len(active):
+        noticed = current[active] + rng.integers(0, 4, len(active))
+        pushed = (noticed < day1[active]) & (rng.random(len(active)) < keep[active])
+        active, noticed = active[pushed], noticed[pushed]
+        moved = np.minimum(current[active] + rng.integers(*_PUSH_DAYS, len(active)), cap[active])
+        current[active] = moved
+        seconds = noticed * _DAY + rng.integers(8 * _HOUR, 19 * _HOUR, len(active))
+        parts.append((active, seconds, moved))
+    which, at, moved = (np.concatenate(column) for column in zip(*parts, strict=True))
+    downgrade = downgradable[which] & (rng.random(len(which)) < _DOWNGRADE)
+    n = len(which)
+    category = np.where(downgrade, _BEST_CASE, -1)
+    return _Changes(deals.row_deal[i[which]], at, _kept(n), np.full(n, np.nan), moved, category)
+
+
+def _kept(count: int) -> np.ndarray:
+    """Codes of a field a change leaves as it was."""
+    return np.full(count, -1)
+
+
+def _deal_changes(rng: np.random.Generator, deals: _Deals) -> _Changes:
+    """Every stage-history row as a change, and the changes between them, fields carried forward.
+
+    Between two stage entries of a deal: close-date pushes (``_pushes``; lost deals are pushed
+    more often, and neglected ones many times), a requote of the amount up or down, and forecast
+    moves before the deal closes: best case to commit before a win, commit or best case back to
+    pipeline before a loss. Nothing changes after a deal's last stage entry, so its last change is
+    its current state.
+    """
+    i = np.flatnonzero(deals.row_deal[:-1] == deals.row_deal[1:])  # rows with a next row
+    deal = deals.row_deal[i]
+    day0, day1 = deals.row_at[i] // _DAY, deals.row_at[i + 1] // _DAY
+    roomy = day1 - day0 >= 2
+    outcome = deals.stage[deal]
+    won = outcome == _WON
+    category = deals.row_category[i]
+
+    closing = roomy & (deals.row_stage[i + 1] >= _WON)
+    movable = np.where(won, category == _BEST_CASE, np.isin(category, (_BEST_CASE, _COMMIT)))
+    moves = closing & movable & (rng.random(len(i)) < np.where(won, _UPGRADE, _FADE))
+    moved = np.flatnonzero(moves)
+
+    keep = np.select([won, outcome == _LOST], [_PUSH_KEPT[_WON], _PUSH_KEPT[_LOST]], _PUSH_OPEN)
+    pushes = _pushes(rng, deals, i, day1, keep, (category == _COMMIT) & ~moves)
+
+    resized = np.flatnonzero(roomy & (rng.random(len(i)) < _RESIZE))
+    before = deals.row_amount[i[resized]]
+    requote = np.maximum(_round(before * rng.lognormal(0.0, _RESIZE_SD, len(resized)), 100), 500.0)
+    requote = np.where(requote == before, requote + 100, requote)
+
+    n_resized, n_moved = len(resized), len(moved)
+    parts = [
+        _Changes(
+            deals.row_deal, deals.row_at, deals.row_stage, deals.row_amount,
+            deals.row_close_day, deals.row_category,
+        ),
+        pushes,
+        _Changes(
+            deal[resized], _between(rng, day0[resized], day1[resized]), _kept(n_resized),
+            requote, _kept(n_resized), _kept(n_resized),
+        ),
+        _Changes(
+            deal[moved], _between(rng, day0[moved], day1[moved]), _kept(n_moved),
+            np.full(n_moved, np.nan), _kept(n_moved), np.where(won[moved], _COMMIT, _PIPELINE),
+        ),
+    ]  # fmt: skip
+    fields = ("deal", "at", "stage", "amount", "close_day", "category")
+    merged = {f: np.concatenate([getattr(p, f) for p in parts]) for f in fields}
+    kind = np.repeat(np.arange(len(parts)), [len(p.deal) for p in parts])
+    order = np.lexsort((kind, merged["at"], merged["deal"]))
+    merged = {f: v[order] for f, v in merged.items()}
+    for f in ("stage", "amount", "close_day", "category"):  # every deal starts with a full row
+        given = ~np.isnan(merged[f]) if f == "amount" else merged[f] >= 0
+        merged[f] = merged[f][np.maximum.accumulate(np.where(given, np.arange(len(given)), 0))]
+    return _Changes(**merged)
+
+
 def _opportunity_frames(deals: _Deals, rep_ids: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
-    ids = _ids("O", len(deals.owner), 7)
+    ids = _deal_ids(len(deals.owner))
     stages = np.array(STAGES, dtype=object)
     categories = np.array(_CATEGORIES, dtype=object)
     opportunities = pd.DataFrame(
@@ -587,6 +720,19 @@ def _opportunity_frames(deals: _Deals, rep_ids: np.ndarray) -> tuple[pd.DataFram
         }
     )
     return opportunities, stage_history
+
+
+def _changes_frame(changes: _Changes, n_deals: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "opportunity_id": _deal_ids(n_deals)[changes.deal],
+            "changed_at": _stamps(changes.at),
+            "stage": np.array(STAGES, dtype=object)[changes.stage],
+            "amount": changes.amount,
+            "close_date": _dates(changes.close_day),
+            "forecast_category": np.array(_CATEGORIES, dtype=object)[changes.category],
+        }
+    )
 
 
 def _employed_reps(rng: np.random.Generator, staff: _Staff, day: np.ndarray) -> np.ndarray:
@@ -629,7 +775,7 @@ def _leads(
     p_open = np.where(age < 30, 0.85, np.where(age < 90, 0.5, 0.04))
     status = np.where(rng.random(m) < p_open, "open", "disqualified")
 
-    opportunity_ids = _ids("O", n, 7)
+    opportunity_ids = _deal_ids(n)
     nat = np.full(m, np.datetime64("NaT"), dtype="datetime64[ns]")
     frame = pd.DataFrame(
         {
@@ -858,11 +1004,13 @@ def generate(seed: int = DEFAULT_SEED, scale: int = 1) -> dict[str, pd.DataFrame
     booked = _bookings(staff, deals, quarters)
     quotas, quota = _quotas(staff, booked, quarters.and_next(), len(teams), rep_ids)
     forecasts = _forecast_submissions(rng, staff, deals, quarters, quota, len(teams), rep_ids)
+    changes = _deal_changes(np.random.default_rng([seed, _CHANGES_STREAM]), deals)
     return {
         "reps": reps,
         "leads": leads,
         "opportunities": opportunities,
         "stage_history": stage_history,
+        "deal_changes": _changes_frame(changes, len(opportunities)),
         "stages": _stages(),
         "quotas": quotas,
         "forecast_submissions": forecasts,

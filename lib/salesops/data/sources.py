@@ -428,9 +428,9 @@ def _open_contract(source: str | os.PathLike[str] | None) -> Crm:
 
 
 def _conformed(raw: dict[str, ibis.Table], currency: str) -> dict[str, ibis.Table]:
-    """The tables conformed to the contract, deal and stage history amounts converted into
-    ``currency`` where fx_rates has a rate (see ``contract.with_rate``): once, here, so every
-    metric of every source sums amounts in one currency."""
+    """The tables conformed to the contract, the amounts of deals, their stage history and their
+    changes converted into ``currency`` where fx_rates has a rate (see ``contract.with_rate``):
+    once, here, so every metric of every source sums amounts in one currency."""
     tables = {name: contract.conform(name, table) for name, table in raw.items()}
     if "fx_rates" not in tables or "opportunities" not in tables:
         return tables
@@ -443,11 +443,12 @@ def _conformed(raw: dict[str, ibis.Table], currency: str) -> dict[str, ibis.Tabl
         amount=ibis.ifelse(rated, deals.amount * deals.fx_rate, deals.amount),
         currency=ibis.ifelse(rated, ibis.literal(currency), deals.currency),
     ).select(*contract.TABLES["opportunities"].columns)
-    if "stage_history" in tables:
-        history = tables["stage_history"]
-        rates = deals.select(rate_id=deals.opportunity_id, rate=deals.fx_rate.fill_null(1.0))
-        joined = history.left_join(rates, history.opportunity_id == rates.rate_id)
-        tables["stage_history"] = joined.mutate(
-            amount=joined.amount * joined.rate.fill_null(1.0)
-        ).select(*contract.TABLES["stage_history"].columns)
+    rates = deals.select(rate_id=deals.opportunity_id, rate=deals.fx_rate.fill_null(1.0))
+    for name in ("stage_history", "deal_changes"):
+        if name in tables:
+            history = tables[name]
+            joined = history.left_join(rates, history.opportunity_id == rates.rate_id)
+            tables[name] = joined.mutate(amount=joined.amount * joined.rate.fill_null(1.0)).select(
+                *contract.TABLES[name].columns
+            )
     return tables

@@ -10,7 +10,7 @@ functions never raise it: the figures that need the table are None and the table
 ``missing_tables``.
 
 Modules: ``scope`` (team and period filters), ``pipeline`` (deal state as of a day, coverage),
-``funnel``, ``cohort``, ``forecast``, ``quota``, ``stats``.
+``funnel``, ``cohort``, ``forecast``, ``quota``, ``flow`` (pipeline flow of a quarter), ``stats``.
 """
 
 from __future__ import annotations

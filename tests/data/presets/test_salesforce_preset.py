@@ -78,6 +78,25 @@ def test_history_keeps_the_first_entry_into_each_stage_and_one_spelling_of_accen
     assert set(history[history.opportunity_id == "O3"]["stage"]) == {"Prospecção", "Négociation"}
 
 
+def test_every_opportunityhistory_row_is_a_deal_change_in_contract_words(crm: Crm) -> None:
+    changes = crm.table("deal_changes").to_pandas()
+    changes = changes.sort_values(["opportunity_id", "changed_at"], ignore_index=True)
+    # all 12 rows, O1's amount change on 07-05 included (stage_history keeps 10 of them)
+    assert len(changes) == 12
+    o1 = changes[changes.opportunity_id == "O1"]
+    assert o1["changed_at"].tolist() == [
+        pd.Timestamp(f"2026-{day} 09:00") for day in ("07-01", "07-05", "07-20", "08-14")
+    ]
+    assert o1["amount"].tolist() == [10000, 11000, 12000, 12000]
+    assert o1["stage"].tolist() == ["Prospecção", "Prospecção", "Négociation", "Gagné"]
+    assert o1["forecast_category"].tolist() == ["pipeline", "pipeline", "best_case", "closed"]
+    assert o1["close_date"].iloc[-1] == pd.Timestamp("2026-08-14")
+    # O2's 8000 EUR in USD like its deal; O3's decomposed Négociation matches the stage
+    assert changes[changes.opportunity_id == "O2"]["amount"].tolist() == [10000, 10000]
+    assert set(changes[changes.opportunity_id == "O3"]["stage"]) == {"Prospecção", "Négociation"}
+    assert "deal_changes           <- OpportunityHistory (every saved change)" in crm.summary()
+
+
 def test_teams_come_from_roles_and_a_rep_without_one_is_unassigned(crm: Crm) -> None:
     reps = _frame(crm, "reps", "rep_id")
     # U9 manages but owns nothing, so is no rep; User.csv is Windows-1252
@@ -158,10 +177,19 @@ def test_missing_optional_objects_switch_off_their_sections_in_words(tmp_path: P
     for name in ("OpportunityHistory", "Lead", "ForecastingQuota", "ForecastingItem"):
         (folder / f"{name}.csv").unlink()
     crm = open_crm(folder, preset="salesforce")
-    assert set(crm.missing) == {"stage_history", "leads", "quotas", "forecast_submissions"}
+    assert set(crm.missing) == {
+        "stage_history",
+        "deal_changes",
+        "leads",
+        "quotas",
+        "forecast_submissions",
+    }
     summary = crm.summary()
     assert "No Lead.csv: lead conversion off; tick Lead in the export" in summary
-    assert "No OpportunityHistory.csv: stage conversion and time in stage off" in summary
+    assert (
+        "No OpportunityHistory.csv: stage conversion, time in stage and pipeline flow off"
+        in summary
+    )
     assert crm.problems() == []
 
 

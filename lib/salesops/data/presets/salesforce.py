@@ -47,7 +47,7 @@ ENABLES = {
     "Opportunity": "every report (the deals themselves)",
     "User": "the reps and their teams",
     "OpportunityStage": "the org's own stage order (otherwise inferred from OpportunityHistory)",
-    "OpportunityHistory": "stage conversion and time in stage",
+    "OpportunityHistory": "stage conversion, time in stage and pipeline flow",
     "UserRole": "teams from roles",
     "Lead": "lead conversion",
     "Period": "the fiscal calendar of quotas and forecast calls",
@@ -360,6 +360,28 @@ class _Mapper(CrmMapper):
         sources = [n for n in ("OpportunityHistory", "OpportunityFieldHistory") if x.has(n)]
         self.log.map("stage_history", " + ".join(sources) + " (first entry into each stage)")
         self._mid_funnel()
+        self._changes_view()
+
+    def _changes_view(self) -> None:
+        """Every OpportunityHistory row (one per save of a deal's stage, amount, close date or
+        forecast category) as a deal change, amounts converted like the deal's."""
+        x, q, h = self.x, quirks, "OpportunityHistory"
+        if not x.has(h):
+            return
+        currency = f"coalesce(o.cur, {q.quoted(self.corporate)})"
+        x.view(
+            "deal_changes",
+            f"SELECT {q.text(self.c(h, 'OpportunityId', alias='h'))} AS opportunity_id, "
+            f"{q.timestamp(self.c(h, 'CreatedDate', alias='h'))} AS changed_at, "
+            f"{q.name(self.c(h, 'StageName', alias='h'))} AS stage, "
+            f"{self._amount(self.c(h, 'Amount', alias='h'), currency, 'o.close_day')} AS amount, "
+            f"{q.date(self.c(h, 'CloseDate', alias='h'))} AS close_date, "
+            f"{_forecast_category(self.c(h, 'ForecastCategory', alias='h'))} AS forecast_category "
+            f"FROM {x.table(h)} AS h LEFT JOIN sf_opportunity AS o "
+            f"ON o.id = {q.text(self.c(h, 'OpportunityId', alias='h'))} "
+            f"WHERE {self.flag_is_not(True, h, 'IsDeleted', alias='h')}",
+        )
+        self.log.map("deal_changes", "OpportunityHistory (every saved change)")
 
     def _mid_funnel(self) -> None:
         """History that starts after deals were created: the org went live, or history was cut."""
