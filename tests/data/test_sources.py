@@ -263,6 +263,15 @@ def test_as_of_is_the_latest_event_and_ignores_open_deals_expected_close_dates(
     }
 
 
+def test_a_recorded_deal_change_is_an_event_of_the_as_of_date(
+    frames: Frames, tmp_path: Path
+) -> None:
+    # o4's close date moved on 2026-09-28, after the latest lead (09-25)
+    frames["deal_changes"].loc[9, "changed_at"] = pd.Timestamp("2026-09-28 16:00")
+    crm = sources.open_crm(write_duckdb(frames, tmp_path / "crm.duckdb"))
+    assert crm.as_of() == date(2026, 9, 28)
+
+
 def test_a_closed_deal_on_the_quarters_last_day_completes_the_quarter(
     frames: Frames, tmp_path: Path
 ) -> None:

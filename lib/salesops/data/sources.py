@@ -202,7 +202,8 @@ class Crm:
         return teams.to_pyarrow()["team"].to_pylist()
 
     def as_of(self) -> date:
-        """The latest event date: deal created or closed, stage entered, call made, lead created.
+        """The latest event date: deal created, changed or closed, stage entered, call made, lead
+        created.
 
         Open deals' close dates are expectations, not events, so they do not count.
         """
@@ -213,6 +214,7 @@ class Crm:
         ]
         for name, column in (
             ("stage_history", "entered_at"),
+            ("deal_changes", "changed_at"),
             ("forecast_submissions", "submitted_at"),
             ("leads", "created_at"),
         ):

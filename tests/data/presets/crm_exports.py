@@ -152,7 +152,8 @@ def salesforce_export(folder: Path) -> Path:
 def hubspot_export(folder: Path) -> Path:
     """HubSpot as a warehouse sync writes it (Fivetran table and column names), two pipelines.
 
-    Dates are epoch milliseconds in ``deal_stage`` (as the sync writes them) and ISO elsewhere.
+    Dates are epoch milliseconds in ``deal_stage`` and in close-date values of
+    ``deal_property_history`` (as the sync writes them), ISO elsewhere.
     """
     write(
         folder,
@@ -229,6 +230,24 @@ def hubspot_export(folder: Path) -> Path:
         3,contractsent,1785754800000
         4,r_open,1783249200000
         4,r_won,1789462800000
+        """,
+    )
+    write(
+        folder,
+        "deal_property_history.csv",
+        """
+        deal_id,name,value,timestamp,source
+        3,dealstage,contractsent,2026-08-03T11:00:00Z,CRM_UI
+        3,closedate,1789430400000,2026-08-03T11:00:00Z,CRM_UI
+        3,amount_in_home_currency,2500,2026-08-03T11:00:00Z,CALCULATED
+        3,amount,2500,2026-08-03T11:00:00Z,CRM_UI
+        3,amount_in_home_currency,3000,2026-08-20T09:30:00Z,CALCULATED
+        3,amount,2800,2026-08-20T09:30:00Z,CRM_UI
+        3,closedate,1795996800000,2026-09-20T14:00:00Z,CRM_UI
+        3,dealname,Renewal of the big one,2026-09-20T14:00:00Z,CRM_UI
+        1,dealstage,closedwon,2026-08-14T09:00:00Z,CRM_UI
+        1,closedate,1786665600000,2026-08-14T09:00:00Z,CRM_UI
+        5,closedate,1786665600000,2026-07-20T09:00:00Z,CRM_UI
         """,
     )
     return folder

@@ -9,6 +9,7 @@ import pytest
 from crm_exports import hubspot_export, write
 
 from salesops.data.sources import Crm, open_crm
+from salesops.metrics.flow import pipeline_flow
 from salesops.metrics.funnel import stage_reach, win_rate
 from salesops.periods import Quarter
 
@@ -33,9 +34,7 @@ def sales_only(export: Path, tmp_path_factory: pytest.TempPathFactory) -> Crm:
 
 def test_the_export_meets_the_contract(crm: Crm) -> None:
     assert crm.problems() == []
-    # deal property history (close date and amount changes) is not in these exports
     assert set(crm.missing) == {
-        "deal_changes",
         "leads",
         "quotas",
         "forecast_submissions",
@@ -77,6 +76,36 @@ def test_history_from_epoch_milliseconds(crm: Crm) -> None:
     history = crm.table("stage_history").to_pandas()
     entered = history.set_index(["opportunity_id", "stage"])["entered_at"]
     assert entered[("1", "Sales / Contrat envoyé")] == pd.Timestamp("2026-07-06 09:00")
+
+
+def test_deal_property_history_gives_one_change_per_moment_in_the_deals_currency(
+    crm: Crm,
+) -> None:
+    changes = crm.table("deal_changes").to_pandas().sort_values(["opportunity_id", "changed_at"])
+    # deal 5 is deleted; dealname is not tracked; "amount" (deal currency) gives way to the
+    # amount in company currency, which the deals' amounts use too
+    assert changes["opportunity_id"].tolist() == ["1", "3", "3", "3"]
+    three = changes[changes["opportunity_id"] == "3"]
+    assert three["changed_at"].tolist() == [
+        pd.Timestamp("2026-08-03 11:00"),
+        pd.Timestamp("2026-08-20 09:30"),
+        pd.Timestamp("2026-09-20 14:00"),
+    ]
+    assert three["stage"].tolist()[0] == "Sales / Contrat envoyé"
+    assert three["amount"].tolist()[:2] == [2500, 3000] and pd.isna(three["amount"].iloc[2])
+    assert three["close_date"].tolist()[0] == pd.Timestamp("2026-09-15")
+    assert pd.isna(three["close_date"].iloc[1])
+    assert three["close_date"].iloc[2] == pd.Timestamp("2026-11-30")
+    won = changes[changes["opportunity_id"] == "1"].iloc[0]
+    assert (won["stage"], won["close_date"]) == ("Sales / Gagné", pd.Timestamp("2026-08-14"))
+
+
+def test_pipeline_flow_sees_a_hubspot_deal_resized_and_pushed_out(crm: Crm) -> None:
+    # deal 3: created in Q3 due 15 Sep at 2 500, requoted to 3 000, pushed to 30 Nov on 20 Sep
+    deals = pipeline_flow(crm.tables, Q3).deals.set_index("opportunity_id")
+    three = deals.loc["3"]
+    assert (three["entry"], three["exit"]) == ("new", "pushed_out")
+    assert (three["entry_amount"], three["exit_amount"]) == (2500, 3000)
 
 
 def test_win_rate_across_pipelines(crm: Crm) -> None:

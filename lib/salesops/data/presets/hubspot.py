@@ -1,9 +1,10 @@
 """HubSpot deals, pipelines and stages, owners (and teams, stage history) as exports name them.
 
 Reads the tables of the common warehouse syncs (Fivetran: ``deal``, ``deal_pipeline``,
-``deal_pipeline_stage``, ``owner``, ``deal_stage``, ``team``, ``owner_team``; Airbyte and Stitch
-``properties_*`` columns) and the CRM's own CSV export (column titles such as "Record ID", "Deal
-Stage", "Deal owner"; name other file names in the mapping file's ``files``).
+``deal_pipeline_stage``, ``owner``, ``deal_stage``, ``deal_property_history``, ``team``,
+``owner_team``; Airbyte and Stitch ``properties_*`` columns) and the CRM's own CSV export (column
+titles such as "Record ID", "Deal Stage", "Deal owner"; name other file names in the mapping
+file's ``files``).
 
 Choices: a stage is closed and won by its pipeline metadata (``closed_won``/``is_closed``), else by
 its probability (1 won, 0 lost), never by its label; with several pipelines a stage is named
@@ -32,6 +33,7 @@ OBJECTS: dict[str, tuple[str, ...]] = {
     "stages": ("deal_pipeline_stage", "deal_pipeline_stages", "pipeline_stages", "pipeline_stage"),
     "owners": ("owner", "users"),
     "history": ("deal_stage", "deal_stages", "deal_stage_history"),
+    "property_history": ("deal_property_history",),
     "teams": ("team",),
     "owner_teams": ("owner_team",),
 }
@@ -83,6 +85,15 @@ ENABLES = {
     "stages": "stage order and closed/won flags",
     "owners": "the reps",
     "history": "stage conversion and time in stage (unless deals have hs_date_entered_*)",
+    "property_history": "pipeline flow (close dates pushed and pulled, amounts changed)",
+}
+# deal_property_history names -> the deal_changes column each one changes
+_TRACKED = {
+    "dealstage": "stage",
+    "amount_in_home_currency": "amount",
+    "amount": "amount",
+    "closedate": "close_date",
+    "hs_manual_forecast_category": "forecast_category",
 }
 _DATE_ENTERED = "^(property_|properties_)?hs_date_entered_(.+)$"
 
@@ -250,6 +261,39 @@ class _Mapper(CrmMapper):
             currency="currency",
         )
         self._history(pipeline)
+        self._changes(amount_property="amount_in_home_currency" if home else "amount")
+
+    def _changes(self, amount_property: str) -> None:
+        """deal_property_history (one row per property set) as deal changes: the properties set
+        at the same moment make one change, the others are left null (unchanged). The amount is
+        the property the deals' amount comes from, so both are in the same currency."""
+        x, q, h = self.x, quirks, "property_history"
+        if not x.has(h):
+            return
+        prop, value = f"lower({q.text(self.c(h, 'name', 'property'))})", self.c(h, "value")
+        names = [n for n, column in _TRACKED.items() if column != "amount" or n == amount_property]
+        picked = {column: n for n, column in _TRACKED.items() if n in names}
+
+        def set_to(column: str, expr: str) -> str:
+            return f"CASE WHEN {prop} = {q.quoted(picked[column])} THEN {expr} END AS {column}"
+
+        deal = q.text(self.c(h, "deal_id", "dealId", "objectId"))
+        changed = q.parsed_timestamp(self.c(h, "timestamp", "change_timestamp"))
+        rows = (
+            f"SELECT {deal} AS opportunity_id, {changed} AS changed_ts, "
+            f"{set_to('stage', self._stage_of(value, 'NULL'))}, "
+            f"{set_to('amount', q.number(value))}, {set_to('close_date', q.date(value))}, "
+            f"{set_to('forecast_category', _forecast_category(value))} "
+            f"FROM {x.table(h)} WHERE {prop} IN ({', '.join(q.quoted(n) for n in names)})"
+        )
+        x.view(
+            "deal_changes",
+            "SELECT opportunity_id, strftime(changed_ts, '%Y-%m-%d %H:%M:%S') AS changed_at, "
+            "max(stage) AS stage, max(amount) AS amount, max(close_date) AS close_date, "
+            f"max(forecast_category) AS forecast_category FROM ({rows}) "
+            "WHERE opportunity_id IN (SELECT id FROM hs_deals) GROUP BY opportunity_id, changed_ts",
+        )
+        self.log.map("deal_changes", f"{x.files[h].name} ({', '.join(names)})")
 
     def _history(self, pipeline: str) -> None:
         x, q = self.x, quirks
