@@ -1,4 +1,5 @@
-"""Data scale: one team's four reports on the demo at growing scale, with each kernel's peak memory.
+"""Data scale: one team's reports (every analysis) on the demo at growing scale, with each
+kernel's peak memory.
 
 Peak memory is sampled (every 50 ms, with psutil) as the resident set of every kernel process
 under the run (an ipykernel, or a kernel forked from the run's fork server); a kernel's peak is the
@@ -17,9 +18,10 @@ from pathlib import Path
 import psutil
 
 from salesops import config
+from salesops.report.run.grid import find_notebooks
 
 TEAM = "SMB"
-ANALYSES = ("funnel", "cohort", "forecast_accuracy", "quota")
+ANALYSES = tuple(find_notebooks(config.NOTEBOOKS_DIR).analyses)  # every analysis
 SAMPLE_SECONDS = 0.05
 # the server, and the kernels forked from it
 FORK_SERVER = "salesops.report.kernels.forkserver serve"
@@ -55,7 +57,7 @@ def _kernel_peaks(run: psutil.Popen, peaks: dict[int, int], done: threading.Even
 
 
 def run_reports(salesops: Path, source: Path, out: Path, scale: int, quarter: str) -> ScaleRun:
-    """Render ``TEAM``'s four reports (no roll-up) from ``source``; wall time and kernel peaks."""
+    """Render ``TEAM``'s reports (no roll-up) from ``source``; wall time and kernel peaks."""
     command = [str(salesops), "run", "--quarter", quarter, "--team", TEAM, "--no-rollup"]
     for analysis in ANALYSES:
         command += ["--analysis", analysis]

@@ -18,7 +18,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "metrics.md"
-MODULES = ("cohort", "flow", "forecast", "funnel", "pipeline", "quota", "scope", "stats")
+MODULES = (
+    "cohort",
+    "flow",
+    "forecast",
+    "funnel",
+    "landing",
+    "pipeline",
+    "quota",
+    "scope",
+    "slippage",
+    "stalls",
+    "stats",
+)
 # `tests/metrics/test_funnel.py::test_win_rate_by_count_and_amount`
 TEST_REFERENCE = re.compile(r"(tests/[\w/]+\.py)::(\w+)")
 
@@ -93,6 +105,7 @@ def test_headings_are_unique_and_every_link_within_the_doc_lands_on_one() -> Non
         ("cohort", "Cohort"),
         ("forecast_accuracy", "Forecast accuracy"),
         ("quota", "Quota"),
+        ("pipeline", "Pipeline flow"),
     ],
 )
 def test_each_report_s_caveats_say_where_its_numbers_are_defined(

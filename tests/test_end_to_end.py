@@ -10,9 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from notebook_analyses import ANALYSES
 from salesops.data.demo import write_demo
 from salesops.data.sources import open_crm
 from salesops.metrics import forecast, funnel, quota
+from salesops.metrics.flow import pipeline_flow
+from salesops.metrics.landing import landing_headline
+from salesops.metrics.slippage import slippage
+from salesops.metrics.stalls import stalled_deals
 from salesops.periods import Quarter
 
 KEYS = {
@@ -33,7 +38,17 @@ KEYS = {
     },
     "forecast_accuracy": {"actual", "accuracy_by_week", "wape", "bias"},
     "cohort": {"deal_cohorts"},
+    "pipeline": {
+        "flow",
+        "slipped_share",
+        "stalled_deals",
+        "stalled_amount",
+        "projected_landing",
+        "landing_wape",
+    },
 }
+FLOW_STEPS = ("start", "pulled_in", "pushed_in", "new", "increased", "decreased", "won", "lost")
+FLOW_STEPS += ("pushed_out", "pulled_out", "end")
 COMMON = {"analysis", "team", "quarter", "status"}
 
 
@@ -85,10 +100,12 @@ def test_every_team_and_analysis_renders_with_the_design_keys(quarterly_run) -> 
             assert len(page.encode()) < 1_500_000
             assert "open_report" not in page and "import salesops" not in page
             assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']?(https?:)?//", page)
+    assert set(KEYS) == set(ANALYSES)
+    reports = len(teams) * len(ANALYSES)
     index = (out / "2026Q3" / "index.html").read_text()
-    assert index.count("Open the report") == 24
+    assert index.count("Open the report") == reports
     manifest = json.loads((out / "2026Q3" / "manifest.json").read_text())
-    assert len(manifest["runs"]) == 24
+    assert len(manifest["runs"]) == reports
 
 
 @pytest.mark.slow
@@ -108,6 +125,19 @@ def test_report_figures_equal_the_metrics_computed_directly(quarterly_run) -> No
         shown = json.loads((folder / "forecast_accuracy.json").read_text())
         assert shown["wape"] == pytest.approx(
             forecast.forecast_headline(tables, quarter, team)["wape"], abs=1e-12
+        )
+        shown = json.loads((folder / "pipeline.json").read_text())
+        flow = pipeline_flow(tables, quarter, team).totals
+        assert set(shown["flow"]) == set(FLOW_STEPS)  # written with sorted keys
+        assert shown["flow"] == {name: dict(flow[name]) for name in FLOW_STEPS}
+        assert all(step["amount"] >= 0 for step in shown["flow"].values())
+        assert shown["slipped_share"] == pytest.approx(
+            slippage(tables, quarter, team).slipped_share, abs=1e-12
+        )
+        stalled = stalled_deals(tables, quarter, team, as_of=quarter.end)
+        assert (shown["stalled_deals"], shown["stalled_amount"]) == (stalled.deals, stalled.amount)
+        assert shown["projected_landing"] == pytest.approx(
+            landing_headline(tables, quarter, team, week=7)["projected_landing"]
         )
 
 
@@ -132,4 +162,5 @@ def test_an_unchanged_rerun_reuses_every_report(quarterly_run) -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert "24 reused" in done.stderr or "(24 reused)" in done.stderr, done.stderr[-500:]
+    reused = f"{6 * len(ANALYSES)} reused"
+    assert reused in done.stderr, done.stderr[-500:]

@@ -92,6 +92,9 @@ def test_count_days_and_multiple() -> None:
     assert formatting.days(0) == "0 days"
     assert formatting.days(1500) == "1,500 days"
     assert formatting.multiple(2.84) == "2.8×"
+    assert formatting.decimal(1.818) == "1.8"
+    assert formatting.decimal(1234.56) == "1,234.6"
+    assert formatting.decimal(None) == formatting.missing()
 
 
 @pytest.mark.parametrize("value", MISSING_VALUES)
@@ -140,6 +143,7 @@ def plain(text: str) -> str:
         (lambda: formatting.days(41.6), "42 jours"),
         (lambda: formatting.days(1), "1 jour"),
         (lambda: formatting.multiple(2.84), "2,8×"),
+        (lambda: formatting.decimal(1.818), "1,8"),
         (lambda: formatting.day(date(2026, 9, 30)), "30 sept. 2026"),
         (lambda: formatting.quarter("2026Q3"), "T3 2026"),
         (lambda: formatting.month(date(2026, 1, 1)), "janv. 2026"),

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from notebook_analyses import ANALYSES
 from salesops import messages
 from salesops.data.demo import write_demo
 
@@ -81,7 +82,7 @@ def test_no_catalogue_words_are_left_in_english_on_any_french_page(runs) -> None
             stretches += [s for i in ids for s in _english_left(i, strings)]
     assert len(stretches) > 200  # the catalogue is read, not empty
     pages = sorted(french.rglob("*.html"))
-    assert len(pages) == 9  # the index, and four analyses for SMB and for all teams
+    assert len(pages) == 1 + 2 * len(ANALYSES)  # the index, every analysis for SMB and all teams
     for page in pages:
         soup, text = _visible(page)
         assert soup.html is not None and soup.html.get("lang") == "fr", page

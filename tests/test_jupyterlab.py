@@ -1,5 +1,6 @@
-"""The analyst's JupyterLab: the real server lists and serves the notebooks, and the funnel
-notebook runs as is in a kernel the server starts, cell by cell over the kernel websocket."""
+"""The analyst's JupyterLab: the real server lists and serves the notebooks, and the funnel and
+pipeline notebooks run as they are in kernels the server starts, cell by cell over the kernel
+websocket."""
 
 from __future__ import annotations
 
@@ -21,13 +22,14 @@ from typing import Any
 import pytest
 import websocket
 
+from notebook_analyses import ANALYSES
 from salesops.vocabulary import HEADLINE_MIMETYPE
 
 pytestmark = pytest.mark.slow
 
 PROJECT = Path(__file__).parents[1]
 JUPYTER = Path(sys.executable).parent / "jupyter"
-NOTEBOOKS = {"funnel.ipynb", "cohort.ipynb", "forecast_accuracy.ipynb", "quota.ipynb"}
+NOTEBOOKS = {f"{name}.ipynb" for name in ANALYSES}
 CELL_TIMEOUT = 300
 
 
@@ -157,14 +159,12 @@ def _execute(channel: websocket.WebSocket, code: str) -> tuple[str, list[dict[st
     return status, outputs
 
 
-def test_lab_lists_serves_and_runs_the_funnel_notebook_then_leaves_nothing_behind(
-    lab: Lab,
-) -> None:
-    listing = lab.call("GET", "/api/contents/notebooks")
-    assert {item["name"] for item in listing["content"]} >= NOTEBOOKS
-    funnel = lab.call("GET", "/api/contents/notebooks/funnel.ipynb")
-    assert funnel["type"] == "notebook"
-    cells = funnel["content"]["cells"]
+def _run_in_a_lab_kernel(lab: Lab, name: str) -> tuple[dict[str, Any], set[int]]:
+    """Run every code cell of ``notebooks/NAME.ipynb`` as served, in a kernel the server starts,
+    as an analyst would; the one headline it displays, and the kernel's processes."""
+    notebook = lab.call("GET", f"/api/contents/notebooks/{name}.ipynb")
+    assert notebook["type"] == "notebook"
+    cells = notebook["content"]["cells"]
     assert any("parameters" in c["metadata"].get("tags", []) for c in cells)
 
     kernel = lab.call("POST", "/api/kernels", {"name": "python3", "path": "notebooks"})
@@ -189,17 +189,28 @@ def test_lab_lists_serves_and_runs_the_funnel_notebook_then_leaves_nothing_behin
             ]
     finally:
         channel.close()
+    lab.call("DELETE", f"/api/kernels/{kernel['id']}")
     assert len(headlines) == 1
-    headline = headlines[0]
-    assert (headline["analysis"], headline["team"], headline["quarter"]) == (
-        "funnel",
+    assert (headlines[0]["analysis"], headlines[0]["team"], headlines[0]["quarter"]) == (
+        name,
         "all",
         "2026Q3",
     )
-    assert 0 < headline["metrics"]["win_rate"] < 1
-    assert headline["cards"][0]["label"] == "Win rate"
+    return headlines[0], kernel_processes
 
-    lab.call("DELETE", f"/api/kernels/{kernel['id']}")
+
+def test_lab_lists_serves_and_runs_the_notebooks_then_leaves_nothing_behind(lab: Lab) -> None:
+    listing = lab.call("GET", "/api/contents/notebooks")
+    assert {item["name"] for item in listing["content"]} >= NOTEBOOKS
+
+    funnel, kernel_processes = _run_in_a_lab_kernel(lab, "funnel")
+    assert 0 < funnel["metrics"]["win_rate"] < 1
+    assert funnel["cards"][0]["label"] == "Win rate"
+    pipeline, more_processes = _run_in_a_lab_kernel(lab, "pipeline")
+    assert pipeline["metrics"]["flow"]["end"]["count"] > 0
+    assert pipeline["cards"][0]["label"] == "Start pipeline"
+    kernel_processes |= more_processes
+
     assert lab.call("GET", "/api/kernels") == []
     lab.call("POST", "/api/shutdown")
     assert lab.process.wait(timeout=30) == 0

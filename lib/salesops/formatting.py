@@ -185,6 +185,14 @@ def count(n: Any) -> str:
     return _signed(style().number(round(value)), round(value), False)
 
 
+def decimal(x: Any, digits: int = 1) -> str:
+    """A number with ``digits`` decimals, e.g. pushes per deal: 1.818 -> "1.8"; "1,8"."""
+    value = as_number(x)
+    if value is None:
+        return missing()
+    return _signed(style().number(value, digits), value, False)
+
+
 def days(x: Any) -> str:
     """A duration in whole days: 41.6 -> "42 days", 1 -> "1 day"."""
     value = as_number(x)

@@ -101,6 +101,15 @@ TEAM_TABLES = {
             "entered_at": pd.to_datetime(["2026-05-01", "2026-08-01", "2026-08-01"]),
         }
     ),
+    # a push of East's O1, a requote of West's O3
+    "deal_changes": pd.DataFrame(
+        {
+            "opportunity_id": ["O1", "O3"],
+            "changed_at": pd.to_datetime(["2026-06-01", "2026-07-01"]),
+            "close_date": pd.to_datetime(["2026-08-01", None]).date,
+            "amount": [None, 900.0],
+        }
+    ),
     # L1 is East's, L2 West's, L3 nobody's yet
     "leads": pd.DataFrame(
         {
@@ -129,6 +138,7 @@ def test_team_tables_narrow_every_table_to_the_team_but_keep_every_quarter(two_t
     assert _rows(east, "reps", "rep_id") == ["R1"]
     assert _rows(east, "opportunities", "opportunity_id") == ["O1", "O2"]  # O2: 2026Q2
     assert _rows(east, "stage_history", "opportunity_id") == ["O1", "O1"]
+    assert _rows(east, "deal_changes", "opportunity_id") == ["O1"]
     assert _rows(east, "leads", "lead_id") == ["L1"]
     assert _rows(east, "stages", "stage") == ["Closed Lost", "Closed Won", "Open"]
     assert "quotas" not in east  # the source has none

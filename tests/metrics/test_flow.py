@@ -10,7 +10,14 @@ import pandas as pd
 import pytest
 from tiny_crm import crm, deal, rep
 
-from salesops.metrics.flow import EDGES, FLOW, UNSEEN_WITHOUT_CHANGES, flow_residual, pipeline_flow
+from salesops.metrics.flow import (
+    EDGES,
+    FLOW,
+    UNSEEN_WITHOUT_CHANGES,
+    flow_by,
+    flow_residual,
+    pipeline_flow,
+)
 from salesops.periods import Quarter
 
 Q2 = Quarter.parse("2026Q2")  # 2026-04-01 to 2026-07-01
@@ -248,3 +255,21 @@ def test_a_quarter_with_nothing_in_play_has_zero_totals() -> None:
     flow = pipeline_flow(tables(), Quarter.parse("2024Q1"))
     assert flow.deals.empty
     assert all(flow.totals[name] == {"count": 0, "amount": 0.0} for name in FLOW)
+
+
+@pytest.mark.parametrize(("key", "groups"), [("team", ["East", "West"]), ("rep_id", ["r1", "r2"])])
+def test_flow_by_team_and_rep_adds_up_each_groups_deals(key: str, groups: list[str]) -> None:
+    # East (r1): start d1 100 + d2 200 + d6 600 + d11 1100 = 2000; pulled in d9 900; pushed in
+    #   d4 400 + d13 1300 = 1700; new d5 500 + d8 50 = 550; resized d1 +20, d2 -50, d5 -50 = -80;
+    #   won d1 120 + d8 50 + d9 900 = 1070; lost d2 150; pushed out d5 450; pulled out d6 600;
+    #   end d4 400 + d11 1100 + d13 1300 = 2800 (2000 + 900 + 1700 + 550 - 80 = 5070 = exits)
+    # West (r2): start d7 700 + d12 1200 = 1900; pulled in d3 300; pushed in d10 1000; resized
+    #   d7 +100; won d3 300 + d10 1000 = 1300; end d7 800 + d12 1200 = 2000
+    rows = flow_by(pipeline_flow(tables(), Q2), key)  # type: ignore[arg-type]
+    assert rows[key].tolist() == groups
+    columns = ["start", "pulled_in", "pushed_in", "new", "resized"]
+    columns += ["won", "lost", "pushed_out", "pulled_out", "end"]
+    assert rows[columns].values.tolist() == [
+        [2000, 900, 1700, 550, -80, 1070, 150, 450, 600, 2800],
+        [1900, 300, 1000, 0, 100, 1300, 0, 0, 0, 2000],
+    ]

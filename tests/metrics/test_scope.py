@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import ibis
+import pandas as pd
 import pytest
 from tiny_crm import crm, deal, rep
 
 from salesops.metrics import MissingTableError, require
 from salesops.metrics.scope import (
     closed_totals,
+    exact_sum,
     month_index,
     month_label,
     scoped_opportunities,
@@ -109,3 +111,13 @@ def test_require_names_the_missing_table_in_a_sentence() -> None:
     assert str(raised.value) == (
         "Lead conversion needs the leads table, which this source does not have."
     )
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2], [0, 2, 1], [2, 1, 0]])
+def test_exact_sum_does_not_depend_on_the_order_rows_are_added_in(order: list[int]) -> None:
+    # as floats, (1e16 + 1.5) - 1e16 = 2.0 but (1e16 - 1e16) + 1.5 = 1.5: the order shows
+    values = [1e16, 1.5, -1e16]
+    table = ibis.memtable({"x": [values[i] for i in order]})
+    assert _scalar(exact_sum(table.x)) == 1.5
+    assert _scalar(exact_sum(table.x, where=table.x < 1e16)) == pytest.approx(1.5 - 1e16)
+    assert pd.isna(_scalar(exact_sum(table.x, where=table.x > 1e17)))  # no rows: null

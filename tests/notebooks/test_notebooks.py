@@ -24,13 +24,13 @@ from salesops.report.outcome import Outcome
 from salesops.report.pages.report import PageInfo, render_report
 
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
-ANALYSES = {"funnel", "cohort", "forecast_accuracy", "quota"}
+ANALYSES = {"funnel", "cohort", "forecast_accuracy", "quota", "pipeline"}
 EXPLORE, SKIP = "explore", "skip-execution"
 # The headline figure that the won deals an Explore section drills into add up to.
 WON_TOTAL = {"funnel": "won_amount", "quota": "bookings_total"}
 
 
-def test_the_four_analyses_are_notebooks() -> None:
+def test_the_analyses_are_notebooks() -> None:
     assert {path.stem for path in NOTEBOOKS} == ANALYSES
 
 
@@ -96,6 +96,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "money": formatting.money_full,
     "percent": formatting.percent,
     "count": formatting.count,
+    "decimal": formatting.decimal,
     "days": formatting.days,
     "multiple": formatting.multiple,
     "date": lambda v: formatting.missing() if pd.isna(v) else v.strftime("%Y-%m-%d"),
@@ -211,7 +212,7 @@ def assert_rows_are_the_frame_formatted(name: str, table: Table) -> None:
         written = [write(value) for value in values]
         shown = [row[list(frame.columns).index(column)] for row in table.rows]
         assert written == shown, (name, column)
-        if kind in ("money", "percent", "count", "days", "multiple"):
+        if kind in ("money", "percent", "count", "decimal", "days", "multiple"):
             assert pd.api.types.is_numeric_dtype(values), (name, column, values.dtype)
         if kind == "text":
             assert not any(FORMATTED_NUMBER.fullmatch(cell) for cell in shown), (name, column)

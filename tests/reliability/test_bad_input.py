@@ -267,7 +267,8 @@ CASES: dict[str, Case] = {
         args=("--quarter", "2026Q4"),
     ),
     "unknown analysis": Case(
-        "unknown analysis 'churn' (known analyses: cohort, forecast_accuracy, funnel, quota)",
+        "unknown analysis 'churn' (known analyses: cohort, forecast_accuracy, funnel, pipeline, "
+        "quota)",
         args=("--analysis", "churn"),
     ),
     "unknown params key": Case(

@@ -16,6 +16,8 @@ import pytest
 from bs4 import BeautifulSoup
 from fixture_data import QUARTER, small_crm, snapshot
 
+from notebook_analyses import ANALYSES
+from salesops.data.contract import REFERENCES
 from salesops.data.demo import write_tables
 from salesops.data.locations import redact
 
@@ -35,7 +37,7 @@ def _hostile(values: list[str]) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """Run all four analyses for a hostile team (and the roll-up) once; the tests inspect it."""
+    """Run every analysis for a hostile team (and the roll-up) once; the tests inspect it."""
     tmp = tmp_path_factory.mktemp("hostile")
     tables = small_crm()
     reps, deals = tables["reps"], tables["opportunities"]
@@ -44,7 +46,7 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     reps["team"] = reps.team.map(team_of)
     reps["rep_name"] = reps.rep_name.map(_hostile(list(reps.rep_name)))
     stage_of = _hostile(list(tables["stages"].stage))
-    for name in ("stages", "opportunities", "stage_history"):
+    for name in {"stages"} | {r.table for r in REFERENCES if r.target == "stages"}:
         tables[name]["stage"] = tables[name].stage.map(stage_of)
     for column in ("account_id", "source", "segment", "product"):
         deals[column] = deals[column].map(_hostile(list(deals[column].dropna().unique())))
@@ -93,13 +95,12 @@ def test_hostile_names_reach_every_page_escaped_and_no_file_outside_the_output(
     assert done.returncode == 0, done.stderr
     manifest = json.loads((out / QUARTER / "manifest.json").read_text(encoding="utf-8"))
     ran = sorted((r["team"], r["analysis"], r["status"]) for r in manifest["runs"])
-    analyses = ["cohort", "forecast_accuracy", "funnel", "quota"]
-    assert ran == sorted((t, a, "ok") for t in ("all", TEAM) for a in analyses)
+    assert ran == sorted((t, a, "ok") for t in ("all", TEAM) for a in ANALYSES)
     slug = next(r["team_slug"] for r in manifest["runs"] if r["team"] == TEAM)
     assert slug == "img-src-x-onerror-alert-team-escaped"
 
     pages = sorted(out.rglob("*.html"))
-    assert len(pages) == 9  # four reports per team, and the quarter's index
+    assert len(pages) == 1 + 2 * len(ANALYSES)  # every report per team, and the index
     for page in pages:
         _check_html(page.read_text(encoding="utf-8"), str(page))
     team_page = (out / QUARTER / slug / "funnel.html").read_text(encoding="utf-8")
@@ -130,7 +131,8 @@ def test_a_password_in_the_source_url_reaches_no_file_and_no_output(
     manifest = json.loads((out / QUARTER / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["data"]["source"] == url.replace(SECRET, "***")
     files = [p for p in out.rglob("*") if p.is_file()]
-    assert len(files) == 8 * 3 + 4  # the reports, index, manifest, teams.json, salesops.lock
+    # each report (html, ipynb, json) for two scopes; the index, manifest, teams.json, salesops.lock
+    assert len(files) == 2 * len(ANALYSES) * 3 + 4
     leaks = [p for p in files if SECRET.encode() in p.read_bytes()]
     assert leaks == []
     assert SECRET not in done.stdout + done.stderr

@@ -6,6 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
+from salesops.report.run import manifest
 from salesops.report.run.files import ReportFiles, atomic_write_text
 from salesops.report.run.grid import Job
 from salesops.report.run.manifest import (
@@ -45,6 +48,22 @@ def test_the_cache_key_changes_with_notebook_code_parameters_data_and_settings(
 
 def test_the_code_fingerprint_is_stable() -> None:
     assert code_fingerprint() == code_fingerprint()
+
+
+def test_the_code_fingerprint_follows_the_code_and_the_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "salesops"
+    catalogue = package / "locales" / "fr" / "LC_MESSAGES" / "salesops.po"
+    catalogue.parent.mkdir(parents=True)
+    (package / "metrics.py").write_text("RATE = 1\n")
+    catalogue.write_text('msgid "Won"\nmsgstr "Gagnées"\n')
+    monkeypatch.setattr(manifest, "_PACKAGE_DIR", package)
+    before = code_fingerprint()
+    catalogue.write_text('msgid "Won"\nmsgstr "Gagnés"\n')
+    after_words = code_fingerprint()
+    (package / "metrics.py").write_text("RATE = 2\n")
+    assert len({before, after_words, code_fingerprint()}) == 3
 
 
 def test_only_successful_runs_and_those_kept_through_an_interruption_are_reusable(

@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from notebook_analyses import ANALYSES
+
 QUARTER = "2026Q3"
 TEAM = "SMB"
-ANALYSES = ("funnel", "cohort", "forecast_accuracy", "quota")
 SCOPES = ("smb", "all")
 TOLERANCE = 1e-9
 

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
+from notebook_analyses import ANALYSES
 from salesops import config
 from salesops.data.demo import write_demo
 
@@ -22,7 +23,6 @@ pytestmark = pytest.mark.slow
 
 SCALE = 10
 LARGEST_RESULT = 5_000
-ANALYSES = ("funnel", "cohort", "forecast_accuracy", "quota")
 
 
 def _rows(result: Any) -> int:

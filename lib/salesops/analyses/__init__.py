@@ -1,9 +1,11 @@
-"""The analyses as notebooks read them: one module per notebook, each a thin story over metrics.
+"""The analyses as notebooks read them: one module (or package) per notebook, each a thin story
+over metrics.
 
 A notebook opens a ``Scope`` (source, quarter, team, org settings) and calls one function per
-section; each returns something IPython displays (cards, figures, tables, sentences). The modules
-compose ``salesops.metrics``, ``salesops.charts`` and ``salesops.present``; they hold no formulas.
-A report keeps the raw frame behind every table and chart it showed in ``report.data`` (see
+section; each returns something IPython displays (cards, figures, tables, sentences). A report
+of many sections is a package of section classes (``pipeline``). The modules compose
+``salesops.metrics``, ``salesops.charts`` and ``salesops.present``; they hold no formulas. A
+report keeps the raw frame behind every table and chart it showed in ``report.data`` (see
 ``salesops.analyses.data``), and its scope the team's Ibis tables in ``scope.team_tables``.
 
 A project root outside this checkout (``SALESOPS_ROOT``) may hold analyses of its own in its

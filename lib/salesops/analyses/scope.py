@@ -102,7 +102,7 @@ def team_tables(tables: Tables, team: str) -> dict[str, ibis.Table]:
     for name, table in tables.items():
         if table is None or name in narrowed:
             continue
-        if name == "stage_history" and team != ALL_TEAMS:
+        if name in ("stage_history", "deal_changes") and team != ALL_TEAMS:
             table = table.semi_join(deals, "opportunity_id")
         elif "rep_id" in table.columns:
             table = scoped_by_rep(table, tables, team)

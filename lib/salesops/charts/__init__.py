@@ -9,6 +9,13 @@ from __future__ import annotations
 from salesops.charts.cohort import lead_conversion_windows, ramp_curves, won_share_heatmap
 from salesops.charts.forecast import accuracy_by_week, pipeline_coverage, rep_bias
 from salesops.charts.funnel import stage_funnel, time_to_close, win_rate_by_group
+from salesops.charts.pipeline import (
+    flow_waterfall,
+    landing_band,
+    pacing_lines,
+    pipeline_flow_by,
+    stalled_by_stage,
+)
 from salesops.charts.quota import attainment_distribution, attainment_vs_tenure, rep_attainment
 from salesops.charts.theme import safe_label
 
@@ -16,13 +23,18 @@ __all__ = [
     "accuracy_by_week",
     "attainment_distribution",
     "attainment_vs_tenure",
+    "flow_waterfall",
+    "landing_band",
     "lead_conversion_windows",
+    "pacing_lines",
     "pipeline_coverage",
+    "pipeline_flow_by",
     "ramp_curves",
     "rep_attainment",
     "rep_bias",
     "safe_label",
     "stage_funnel",
+    "stalled_by_stage",
     "time_to_close",
     "win_rate_by_group",
     "won_share_heatmap",

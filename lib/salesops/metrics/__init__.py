@@ -10,7 +10,9 @@ functions never raise it: the figures that need the table are None and the table
 ``missing_tables``.
 
 Modules: ``scope`` (team and period filters), ``pipeline`` (deal state as of a day, coverage),
-``funnel``, ``cohort``, ``forecast``, ``quota``, ``flow`` (pipeline flow of a quarter), ``stats``.
+``funnel``, ``cohort``, ``forecast``, ``quota``, ``flow`` (pipeline flow of a quarter),
+``slippage`` (close-date pushes), ``stalls`` (time in stage and stalled deals), ``landing``
+(pacing and where a quarter lands), ``stats``.
 """
 
 from __future__ import annotations

@@ -16,14 +16,15 @@ docs/metrics.md, "Pipeline flow".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal, TypedDict
 
 import ibis
 import pandas as pd
 
 from salesops.metrics import Tables, require
-from salesops.metrics.scope import midnight, scoped_opportunities, stack, within
+from salesops.metrics.scope import exact_sum, midnight, scoped_opportunities, stack, within
 from salesops.periods import Quarter
 from salesops.vocabulary import ALL_TEAMS
 
@@ -61,40 +62,70 @@ class FlowTotal(TypedDict):
 class Flow:
     """The quarter's pipeline flow for a team.
 
-    ``deals``: one row per deal in play (opportunity_id, rep_id, team, entry, exit, entry_amount,
-    exit_amount). ``totals``: each of ``FLOW`` to its count and amount (amounts positive), None
-    where the data cannot show it (``complete`` False: no deal_changes). ``edges``: how many deals
-    in play each edge rule touched (``EDGES``)."""
+    ``table``: the deals in play as an Ibis expression, one row per deal (opportunity_id, rep_id,
+    team, entry, exit, entry_amount, exit_amount), for queries that add them up in the backend;
+    ``deals`` is that table brought back, on first use. ``totals``: each of ``FLOW`` to its count
+    and amount (amounts positive), None where the data cannot show it (``complete`` False: no
+    deal_changes). ``in_play``: how many deals are in play. ``edges``: how many deals in play
+    each edge rule touched (``EDGES``)."""
 
     quarter: str
     team: str
-    deals: pd.DataFrame
+    table: ibis.Table = field(compare=False, repr=False)
     totals: dict[str, FlowTotal | None]
+    in_play: int
     edges: dict[str, int]
     complete: bool
 
+    @cached_property
+    def deals(self) -> pd.DataFrame:
+        """``table`` as a DataFrame, by opportunity_id."""
+        return self.table.order_by("opportunity_id").execute()
+
 
 def pipeline_flow(tables: Tables, quarter: Quarter, team: str = ALL_TEAMS) -> Flow:
-    """Every deal of ``team`` in play in ``quarter`` with its entry and exit, and their totals.
+    """The deals of ``team`` in play in ``quarter`` with their entry and exit, and their totals.
 
     With deal_changes, states are as recorded; without it (``complete`` False), from the deals'
-    current close dates and amounts: start, new, won, lost and end only."""
+    current close dates and amounts: start, new, won, lost and end only. One query, whose result
+    is one row per entry and exit; the deals stay in the backend (``Flow.table``)."""
     deals = scoped_opportunities(tables, team)
     deals = deals.filter(deals.created_at < midnight(quarter.end))
-    frame = _classified(_states(deals, tables), deals, quarter).execute()
-    frame = frame.sort_values("opportunity_id").reset_index(drop=True)
+    classified = _classified(_states(deals, tables), deals, quarter)
+    sums = _sums(classified).execute()
     complete = tables.get("deal_changes") is not None
-    totals: dict[str, FlowTotal | None] = {name: _total(frame, name) for name in FLOW}
+    totals: dict[str, FlowTotal | None] = {name: _total(sums, name) for name in FLOW}
     if not complete:
         totals.update(dict.fromkeys(UNSEEN_WITHOUT_CHANGES))
     return Flow(
         quarter=quarter.label,
         team=team,
-        deals=frame.drop(columns=[f"edge_{name}" for name in EDGES]),
+        table=classified.drop(*(f"edge_{name}" for name in EDGES)),
         totals=totals,
-        edges={name: int(frame[f"edge_{name}"].sum()) for name in EDGES},
+        in_play=int(sums["deals"].sum()),
+        edges={name: int(sums[f"edge_{name}"].sum()) for name in EDGES},
         complete=complete,
     )
+
+
+def flow_by(flow: Flow, key: Literal["team", "rep_id"]) -> pd.DataFrame:
+    """``flow``'s deals in play added up per ``key`` in the backend, one row per group: ``key``,
+    each of ``ENTRIES`` (the entry amounts of the deals that entered that way), each of ``EXITS``
+    (the exit amounts of those that left that way) and resized (exit amount - entry amount, summed
+    over the group's deals). 0 where no deal of the group did so."""
+    deals = flow.table
+    frame = (
+        deals.group_by(key)
+        .aggregate(
+            **{name: exact_sum(deals.entry_amount, deals.entry == name) for name in ENTRIES},
+            **{name: exact_sum(deals.exit_amount, deals.exit == name) for name in EXITS},
+            resized=exact_sum(deals.exit_amount - deals.entry_amount),
+        )
+        .execute()
+    )
+    amounts = [*ENTRIES, *EXITS, "resized"]
+    frame[amounts] = frame[amounts].astype("float64").fillna(0.0)
+    return frame.sort_values(key, ignore_index=True)
 
 
 def flow_residual(
@@ -112,23 +143,48 @@ def flow_residual(
     return sum(value(name) for name in ENTRIES) + change - exits - value("end")
 
 
-def _total(frame: pd.DataFrame, name: str) -> FlowTotal:
+def _sums(deals: ibis.Table) -> ibis.Table:
+    """The deals in play added up per entry and exit: deals, entry and exit amounts, the deals
+    whose amount rose or fell between the two and by how much, and each edge's count."""
+    change = deals.exit_amount - deals.entry_amount
+
+    def counted(condition: ibis.BooleanValue) -> ibis.IntegerValue:
+        return ibis.ifelse(condition, 1, 0).sum()
+
+    return deals.group_by("entry", "exit").aggregate(
+        deals=deals.count(),
+        entry_amount=exact_sum(deals.entry_amount),
+        exit_amount=exact_sum(deals.exit_amount),
+        increased=counted(change > 0),
+        increased_amount=exact_sum(change, change > 0),
+        decreased=counted(change < 0),
+        decreased_amount=exact_sum(-change, change < 0),
+        **{f"edge_{name}": counted(deals[f"edge_{name}"]) for name in EDGES},
+    )
+
+
+def _total(sums: pd.DataFrame, name: str) -> FlowTotal:
+    """One step's count and amount from ``_sums``."""
     if name in CHANGES:
-        change = frame["exit_amount"] - frame["entry_amount"]
-        moved = change[change > 0] if name == "increased" else -change[change < 0]
-        return FlowTotal(count=len(moved), amount=float(moved.sum()))
-    column, amount = ("entry", "entry_amount") if name in ENTRIES else ("exit", "exit_amount")
-    rows = frame[frame[column] == name]
-    return FlowTotal(count=len(rows), amount=float(rows[amount].sum()))
+        count, amount = sums[name], sums[f"{name}_amount"]
+    else:
+        column = "entry" if name in ENTRIES else "exit"
+        rows = sums[sums[column] == name]
+        count, amount = rows["deals"], rows[f"{column}_amount"]
+    return FlowTotal(
+        count=int(count.astype("float64").sum()), amount=float(amount.astype("float64").sum())
+    )
 
 
 def _state_code(closed: ibis.Value, won: ibis.Value) -> ibis.Value:
     return ibis.ifelse(closed, ibis.ifelse(won, WON, LOST), OPEN)
 
 
-def _recorded(changes: ibis.Table, deals: ibis.Table, tables: Tables) -> ibis.Table:
+def recorded_changes(changes: ibis.Table, deals: ibis.Table, tables: Tables) -> ibis.Table:
     """deal_changes rows of ``deals`` with a field left null carried from the deal's previous row
-    that has it, else the deal's current amount and close date (a stage: open)."""
+    that has it, else the deal's current amount and close date (a stage: open). Columns:
+    opportunity_id, changed_at, sort_order (of the row's stage, 0 without one: it orders rows at
+    the same instant), state (OPEN, LOST, WON), amount, close_date, recorded (True)."""
     stages = require(tables, "stages").select(
         "stage", "sort_order", stage_closed="is_closed", stage_won="is_won"
     )
@@ -199,7 +255,7 @@ def _states(deals: ibis.Table, tables: Tables) -> ibis.Table:
     else:
         changes = changes.select("opportunity_id", "changed_at", "stage", "amount", "close_date")
         rows = stack(
-            _recorded(changes, deals, tables),
+            recorded_changes(changes, deals, tables),
             _from_current(deals.anti_join(changes, "opportunity_id")),
         )
     order = ibis.window(group_by="opportunity_id", order_by=["changed_at", "sort_order"])

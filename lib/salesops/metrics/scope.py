@@ -19,6 +19,7 @@ from salesops.metrics import Tables, require
 from salesops.vocabulary import ALL_TEAMS
 
 SECONDS_PER_DAY = 86_400
+EXACT = "decimal(38, 6)"  # what exact_sum adds up in: money to a millionth, up to 10^32
 
 
 def scoped_reps(tables: Tables, team: str = ALL_TEAMS) -> ibis.Table:
@@ -103,6 +104,16 @@ def stack(*tables: ibis.Table) -> ibis.Table:
     warehouse table would otherwise make the schemas differ and the union fail."""
     schema = ibis.schema({name: t.copy(nullable=True) for name, t in tables[0].schema().items()})
     return ibis.union(*(table.cast(schema) for table in tables))
+
+
+def exact_sum(
+    value: ibis.NumericValue, where: ibis.BooleanValue | None = None
+) -> ibis.FloatingValue:
+    """The sum of ``value`` (over the rows ``where`` holds) to six decimals, as a float: the same
+    to the last digit whatever order the backend adds the rows in. A float sum's last digits
+    depend on that order, which parallel scans and joins vary from one run to the next. Null over
+    no rows."""
+    return value.cast(EXACT).sum(where=where).cast("float64")
 
 
 def lost_amounts_missing(lost_without_amount: Any, lost: Any) -> Any:

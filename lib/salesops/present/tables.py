@@ -18,7 +18,9 @@ import pandas as pd
 
 from salesops import formatting
 
-ColumnFormat = Literal["money", "percent", "count", "days", "multiple", "date", "month", "text"]
+ColumnFormat = Literal[
+    "money", "percent", "count", "decimal", "days", "multiple", "date", "month", "text"
+]
 _MONTH = re.compile(r"^\d{4}-\d{2}$")  # a month label such as "2026-01"
 
 
@@ -55,6 +57,7 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "money": formatting.money_full,
     "percent": formatting.percent,
     "count": formatting.count,
+    "decimal": formatting.decimal,
     "days": formatting.days,
     "multiple": formatting.multiple,
     "date": _date,
@@ -63,7 +66,7 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
 }
 # Right-aligned in tables. A multiple ("2.8×") stays left, beside the name it qualifies, as the
 # coverage table has always shown it.
-_NUMERIC = frozenset({"money", "percent", "count", "days"})
+_NUMERIC = frozenset({"money", "percent", "count", "decimal", "days"})
 
 TABLE_CSS = """<style>
 .so-table{border-collapse:collapse;margin:8px 0 24px;font-size:.9rem;
@@ -135,10 +138,10 @@ def table(
     """``df``'s columns (not its index) as a report table; every cell is escaped.
 
     ``formats`` maps a column to money (whole amount with separators), percent (of a fraction),
-    count, days, multiple ("2.8×"), date (ISO day) or text; unlisted columns are text. Numbers are
-    right-aligned; money is in ``currency``. Headers come from ``labels`` or else read the column
-    name as words. ``df``
-    itself is kept as the table's ``frame``: pass raw values, never pre-formatted strings.
+    count, decimal (one decimal: "1.8"), days, multiple ("2.8×"), date (ISO day) or text;
+    unlisted columns are text. Numbers are right-aligned; money is in ``currency``. Headers come
+    from ``labels`` or else read the column name as words. ``df`` itself is kept as the table's
+    ``frame``: pass raw values, never pre-formatted strings.
     """
     unknown = [c for c in formats if c not in df.columns]
     if unknown:

@@ -28,7 +28,7 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 STOPPED = ("interrupted", "not_started")  # statuses of reports an interruption kept from ending
 _PACKAGE_DIR = Path(salesops.__file__).resolve().parent
-_CODE_PATTERNS = ("**/*.py", "report/pages/templates/**/*")
+_CODE_PATTERNS = ("**/*.py", "report/pages/templates/**/*", "locales/**/*.po")  # words too
 
 
 @dataclass
@@ -70,7 +70,8 @@ class RunRecord:
 
 
 def code_fingerprint() -> str:
-    """Hash of the salesops version, its Python source and its report templates, and of the
+    """Hash of the salesops version, its Python source, report templates and message catalogues
+    (a corrected translation renders the reports again), and of the
     analyses of a project root outside the package (``salesops.analyses``)."""
     digest = hashlib.sha256(salesops.__version__.encode())
     files = {path for pattern in _CODE_PATTERNS for path in _PACKAGE_DIR.glob(pattern)}
