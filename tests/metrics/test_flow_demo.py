@@ -9,7 +9,6 @@ import ibis
 import pandas as pd
 import pytest
 
-from salesops.data import contract, demo
 from salesops.metrics.flow import EXITS, Flow, flow_residual, pipeline_flow
 from salesops.periods import Quarter
 from salesops.vocabulary import ALL_TEAMS
@@ -19,19 +18,9 @@ QUARTERS += [Quarter.parse(f"2026Q{n}") for n in (1, 2, 3)]
 
 
 @pytest.fixture(scope="module")
-def frames() -> dict[str, pd.DataFrame]:
-    return demo.generate()
-
-
-@pytest.fixture(scope="module")
-def flows(frames: dict[str, pd.DataFrame]) -> dict[Quarter, Flow]:
+def flows(demo_tables: dict[str, ibis.Table]) -> dict[Quarter, Flow]:
     """Each quarter's flow for all teams (a team's deals are classified as they are there)."""
-    con = ibis.duckdb.connect()
-    tables = {
-        name: contract.conform(name, con.create_table(name, frame))
-        for name, frame in frames.items()
-    }
-    return {quarter: pipeline_flow(tables, quarter) for quarter in QUARTERS}
+    return {quarter: pipeline_flow(demo_tables, quarter) for quarter in QUARTERS}
 
 
 def _totals(deals: pd.DataFrame) -> dict[str, dict[str, float]]:

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from tiny_crm import crm, deal, rep, table
 
-from salesops.data import contract, demo
 from salesops.metrics import MissingTableError
 from salesops.metrics.flow import pipeline_flow
 from salesops.metrics.slippage import PUSHED_TWICE_COLUMNS, REP_COLUMNS, slippage
@@ -197,21 +196,6 @@ def test_slippage_needs_deal_changes() -> None:
 
 Q3 = Quarter.parse("2026Q3")
 TEAM = "SMB"
-
-
-@pytest.fixture(scope="module")
-def frames() -> dict[str, pd.DataFrame]:
-    return demo.generate()
-
-
-@pytest.fixture(scope="module")
-def demo_tables(frames: dict[str, pd.DataFrame]) -> dict[str, ibis.Table]:
-    con = ibis.duckdb.connect()
-    return {
-        name: contract.conform(name, con.create_table(name, frame))
-        for name, frame in frames.items()
-        if name in contract.TABLES
-    }
 
 
 def _pushes_recounted(frames: dict[str, pd.DataFrame], quarter: Quarter) -> pd.Series:

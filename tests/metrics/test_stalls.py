@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from tiny_crm import crm, deal, rep, step
 
-from salesops.data import contract, demo
 from salesops.metrics import MissingTableError
 from salesops.metrics.stalls import MIN_EXITS, stage_durations, stalled_deals
 from salesops.periods import Quarter
@@ -270,21 +269,6 @@ def test_stalled_deals_need_stage_history() -> None:
 # --- the demo: one team, one quarter ---
 
 TEAM = "SMB"
-
-
-@pytest.fixture(scope="module")
-def frames() -> dict[str, pd.DataFrame]:
-    return demo.generate()
-
-
-@pytest.fixture(scope="module")
-def demo_tables(frames: dict[str, pd.DataFrame]) -> dict[str, ibis.Table]:
-    con = ibis.duckdb.connect()
-    return {
-        name: contract.conform(name, con.create_table(name, frame))
-        for name, frame in frames.items()
-        if name in contract.TABLES
-    }
 
 
 def test_on_the_demo_thresholds_are_numpys_and_stalled_deals_are_open_ones(

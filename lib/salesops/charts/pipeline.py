@@ -215,6 +215,16 @@ def _level(values: pd.Series) -> float | None:
     return None if known.empty else float(known.iloc[0])
 
 
+def _level_line(ax: Axes, weeks: pd.DataFrame, column: str, label: str) -> None:
+    """The level ``weeks[column]`` holds on every week (a quota, an actual) as a dashed line;
+    none when it is unknown."""
+    level = _level(weeks[column])
+    if level is not None:
+        ax.axhline(
+            level, color=INK, linewidth=1.2, linestyle="--", gid=column, label=safe_label(label)
+        )
+
+
 @themed
 def pacing_lines(
     weeks: pd.DataFrame, title: str, labels: Mapping[str, str], currency: str = "USD"
@@ -251,16 +261,7 @@ def pacing_lines(
             label=safe_label(labels[name]),
             gid=name,
         )
-    quota = _level(weeks["quota"])
-    if quota is not None:
-        ax.axhline(
-            quota,
-            color=INK,
-            linewidth=1.2,
-            linestyle="--",
-            gid="quota",
-            label=safe_label(labels["quota"]),
-        )
+    _level_line(ax, weeks, "quota", labels["quota"])
     ax.set_ylabel(_("Won amount to date"))
     _legend_and_axes(ax, title, currency)
     return fig
@@ -319,16 +320,7 @@ def landing_band(
         gid="won_to_date",
         label=safe_label(labels["won_to_date"]),
     )
-    actual = _level(weeks["actual"])
-    if actual is not None:
-        ax.axhline(
-            actual,
-            color=INK,
-            linewidth=1.2,
-            linestyle="--",
-            gid="actual",
-            label=safe_label(labels["actual"]),
-        )
+    _level_line(ax, weeks, "actual", labels["actual"])
     ax.set_ylabel(_("Won amount"))
     _legend_and_axes(ax, title, currency)
     return fig

@@ -16,7 +16,7 @@ import pandas as pd
 
 from salesops.i18n import N_
 from salesops.metrics import Tables, plain_float, plain_int, require
-from salesops.metrics.flow import OPEN, pipeline_flow, recorded_changes
+from salesops.metrics.flow import OPEN, Flow, pipeline_flow, recorded_changes
 from salesops.metrics.scope import (
     exact_sum,
     midnight,
@@ -81,6 +81,7 @@ def slippage(
     *,
     small_sample: int = SMALL_SAMPLE,
     top: int = 20,
+    flow: Flow | None = None,
 ) -> Slippage:
     """The starting pipeline pushed out of ``quarter``, and the close-date pushes of its deals in
     play, in total, per rep and for the deals pushed twice or more. Needs deal_changes.
@@ -89,9 +90,11 @@ def slippage(
     queries add them up in the backend (totals, per rep, the largest pushed twice). A rep is a
     small sample with fewer than ``small_sample`` deals in play. The deals pushed twice are
     ordered by amount at the quarter's end (the flow's exit amount), largest first, ties by
-    opportunity_id."""
+    opportunity_id. ``flow``: the quarter's ``pipeline_flow`` for ``team``, when the caller has it
+    already."""
     changes = require(tables, "deal_changes", N_("Slippage"))
-    deals = _with_pushes(tables, changes, quarter, team)
+    flow = flow or pipeline_flow(tables, quarter, team)
+    deals = _with_pushes(tables, changes, quarter, flow)
     start, twice = deals.entry == "start", deals.pushes >= 2
     slipped = start & (deals.exit == "pushed_out")
     totals = (
@@ -125,12 +128,12 @@ def slippage(
     )
 
 
-def _with_pushes(tables: Tables, changes: ibis.Table, quarter: Quarter, team: str) -> ibis.Table:
+def _with_pushes(tables: Tables, changes: ibis.Table, quarter: Quarter, flow: Flow) -> ibis.Table:
     """The flow's deals in play with their rep's name, pushes in ``quarter`` (0 for none), the
     close date before the first push and the one at the quarter's end (null when not pushed)."""
-    in_play = pipeline_flow(tables, quarter, team).table
-    pushed = _pushes(changes, scoped_opportunities(tables, team), tables, quarter)
-    names = scoped_reps(tables, team).select("rep_id", "rep_name")
+    in_play = flow.table
+    pushed = _pushes(changes, scoped_opportunities(tables, flow.team), tables, quarter)
+    names = scoped_reps(tables, flow.team).select("rep_id", "rep_name")
     joined = in_play.left_join(pushed, in_play.opportunity_id == pushed.opportunity_id)
     joined = joined.select(
         *(in_play[column] for column in in_play.columns),

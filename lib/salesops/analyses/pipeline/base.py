@@ -10,9 +10,10 @@ from salesops import formatting
 from salesops.analyses.report import QuarterReport
 from salesops.analyses.scope import Scope
 from salesops.i18n import _, ngettext
-from salesops.metrics.flow import Flow
+from salesops.metrics.flow import Flow, pipeline_flow
 from salesops.metrics.slippage import Slippage
 from salesops.metrics.stalls import Stalled
+from salesops.periods import Quarter
 from salesops.present import Text, escape_markdown
 
 
@@ -32,6 +33,12 @@ class PipelineSections(QuarterReport):
     def as_of(self) -> date:
         """The data's last day (``Crm.as_of``): the weeks after it are still to come."""
         return self.scope.crm.as_of()
+
+    def quarter_flow(self, quarter: Quarter) -> Flow:
+        """The team's pipeline flow in ``quarter`` (``metrics.flow.pipeline_flow``)."""
+        if quarter.label not in self._flows:
+            self._flows[quarter.label] = pipeline_flow(self.scope.tables, quarter, self.scope.team)
+        return self._flows[quarter.label]
 
     @property
     def _team_column(self) -> list[str]:

@@ -20,9 +20,7 @@ from salesops.metrics.flow import (
     Flow,
     FlowTotal,
     flow_by,
-    pipeline_flow,
 )
-from salesops.periods import Quarter
 from salesops.present import Text, escape_markdown
 
 STEP_NAMES = {  # each of metrics.flow.FLOW as a reader reads it
@@ -106,12 +104,6 @@ UNSEEN_BY = ("entered", "resized", "pushed_out", "pulled_out")  # None without d
 
 class FlowSections(PipelineSections):
     """The flow of each quarter, computed once, and the sections that show this quarter's."""
-
-    def quarter_flow(self, quarter: Quarter) -> Flow:
-        """The team's pipeline flow in ``quarter`` (``metrics.flow.pipeline_flow``)."""
-        if quarter.label not in self._flows:
-            self._flows[quarter.label] = pipeline_flow(self.scope.tables, quarter, self.scope.team)
-        return self._flows[quarter.label]
 
     @property
     def current(self) -> Flow:

@@ -24,6 +24,7 @@ class SlippageSections(PipelineSections):
                 quarter,
                 self.scope.team,
                 small_sample=self.scope.settings.small_sample,
+                flow=self.quarter_flow(quarter),
             )
         return self._slippages[quarter.label]
 
