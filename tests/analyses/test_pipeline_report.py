@@ -473,3 +473,19 @@ def test_the_demo_sections_show_the_metrics(demo_source: str) -> None:
     assert section.parts[0].markdown.startswith(
         "Made the same way in each of the last 4 quarters, the estimate was off by "
     )
+
+
+def test_a_landing_without_past_quarters_says_why_it_is_missing(tiny: str) -> None:
+    # the data starts on 2026-01-01 (x1): 2026Q1 has no earlier quarter to take win rates from,
+    # though its week 7 (to Feb 19) is long covered (the data runs to Jun 20)
+    report = pipeline.open_report("2026Q1", "all", tiny)
+    cards = {card.label: card for card in report.headline().cards}
+    landing = cards["Projected landing"]
+    assert (landing.value, landing.note) == (
+        "n/a",
+        "no earlier quarter in the data to take win rates from",
+    )
+    assert report.now["projected_landing"] is None
+    assert report.backtest().markdown == (
+        "No earlier quarter in the data to test the landing estimate on."
+    )

@@ -117,6 +117,13 @@ def test_quarters_are_checked_against_the_data() -> None:
         grid.resolve_quarters(["last"], latest=latest, earliest=earliest)
 
 
+def test_data_with_no_complete_quarter_runs_none_not_an_empty_one() -> None:
+    # every deal is in 2026Q3, still in progress: "latest" (2026Q2) holds nothing to report
+    for label in ("latest", "2026Q2", "2026Q3"):
+        with pytest.raises(ParamsError, match="no complete quarter yet: .* in 2026Q3"):
+            grid.resolve_quarters([label], latest=Quarter(2026, 2), earliest=Quarter(2026, 3))
+
+
 def test_the_rollup_always_comes_first_and_unknown_teams_are_named() -> None:
     known = ["East", "West"]
     assert grid.resolve_teams([], known) == ["all", "East", "West"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cached_property
 
 import pandas as pd
@@ -168,7 +169,11 @@ class LandingSections(PipelineSections):
     def _landing_note(self) -> str:
         now, currency = self.now, self.scope.settings.currency
         if now["projected_landing"] is None:
-            return _("week {week} is not in the data yet").format(week=now["landing_week"])
+            quarter = self.scope.quarter
+            week_end = quarter.week_end(min(now["landing_week"], quarter.weeks))
+            if week_end > self.as_of + timedelta(days=1):
+                return _("week {week} is not in the data yet").format(week=now["landing_week"])
+            return _("no earlier quarter in the data to take win rates from")
         return _("at week {week}; {confidence} interval {low} to {high}").format(
             week=now["landing_week"],
             confidence=formatting.percent(LANDING_CONFIDENCE),

@@ -154,6 +154,15 @@ class StallSections(PipelineSections):
         now = self.now
         if now["stalled_deals"] is None:
             return ""
+        if not now["stalled_deals"]:
+            stalled = self.quarter_stalled(self.scope.quarter)
+            judged = stalled.open_deals - stalled.deals_without_threshold
+            if judged - stalled.deals_without_history <= 0:
+                return _(
+                    "No open deal can be judged stalled yet: too few past stays in its stage "
+                    "ended in the last {lookback} quarters."
+                ).format(lookback=formatting.count(self.stalled_lookback))
+            return _("No open deal has been in its stage longer than three in four past stays.")
         return ngettext(
             "{count} open deal worth {amount} ({share} of the open amount) has been in its stage "
             "longer than three in four past stays there.",

@@ -171,8 +171,14 @@ def resolve_quarters(
     """Quarter labels (or ``latest``) checked against the data's complete quarters, de-duplicated.
 
     ``latest`` is the data's last complete quarter; a label after it or before ``earliest``
-    is a ParamsError that names the range.
+    is a ParamsError that names the range, and so is any request when the data's first quarter
+    (``earliest``) has not ended yet.
     """
+    if earliest > latest:
+        raise ParamsError(
+            f"the data has no complete quarter yet: its first deal is in {earliest.label}, which "
+            "has not ended; a run renders complete quarters (a notebook reads one in progress)"
+        )
     quarters: list[Quarter] = []
     for label in requested:
         if str(label).strip().lower() == "latest":
