@@ -140,7 +140,12 @@ def scale_rows(work: Path) -> tuple[list[dict], list[dict]]:
         runs.append(run_reports(BIN / "salesops", source, work / f"scale{scale}", scale, QUARTER))
     first, last = runs[0], runs[-1]
     rows = [
-        _row(f"data scale: {TEAM} x 4 reports, scale 50 vs 1", first.seconds, last.seconds, 2.0),
+        _row(
+            f"data scale: {TEAM} x {len(ANALYSES)} reports, scale 50 vs 1",
+            first.seconds,
+            last.seconds,
+            2.0,
+        ),
         _row(
             "data scale: peak kernel memory at scale 50 vs 1 GB", GB, last.peak_kernel_mb, 1.0, "MB"
         ),
@@ -175,7 +180,12 @@ def main() -> int:
         where = anatomy.profile_report("funnel", source, QUARTER, TEAM)
         forked = anatomy.profile_report("funnel", source, QUARTER, TEAM, forked=True)
     rows = [
-        _row("batch: salesops run vs papermill + nbconvert loop (2 teams x 4)", loop, first, 0.25),
+        _row(
+            f"batch: salesops run vs papermill + nbconvert loop (2 teams x {len(ANALYSES)})",
+            loop,
+            first,
+            0.25,
+        ),
         _row("warm re-run vs first run", first, warm, 0.05),
         *scaled,
         _row(

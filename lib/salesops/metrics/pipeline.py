@@ -58,6 +58,15 @@ def deal_snapshots(tables: Tables, days: Sequence[date], team: str = ALL_TEAMS) 
 
     current = deals.left_join(stages.select("stage", "sort_order"), "stage")
     current = current.cross_join(moments).filter(_.created_at < _.as_of_at)
+    history = tables.get("stage_history")
+    entries = None if history is None else history.join(stages, "stage")
+    if entries is not None:
+        # a deal's history speaks from its first entry on: before it, the current values do
+        first = entries.group_by("opportunity_id").aggregate(first_entered_at=_.entered_at.min())
+        current = current.left_join(first, current.opportunity_id == first.opportunity_id)
+        current = current.filter(
+            current.first_entered_at.isnull() | (current.first_entered_at >= current.as_of_at)
+        )
     closed_later = current.is_closed & (current.close_date >= current.as_of)
     from_current = current.select(
         "as_of",
@@ -73,11 +82,8 @@ def deal_snapshots(tables: Tables, days: Sequence[date], team: str = ALL_TEAMS) 
         forecast_category=current.forecast_category.cast("string"),
         from_history=ibis.literal(False),
     )
-
-    history = tables.get("stage_history")
-    if history is None:
+    if entries is None:
         return from_current
-    entries = history.join(stages, "stage")
     order = ibis.window(
         group_by=entries.opportunity_id,
         order_by=[entries.entered_at, entries.sort_order, entries.stage],
@@ -113,8 +119,7 @@ def deal_snapshots(tables: Tables, days: Sequence[date], team: str = ALL_TEAMS) 
         forecast_category=held.forecast_category.fill_null(held.current_category).cast("string"),
         from_history=ibis.literal(True),
     )
-    without_history = from_current.anti_join(from_history, ["opportunity_id", "as_of"])
-    return stack(from_history, without_history)
+    return stack(from_history, from_current)
 
 
 @dataclass(frozen=True)
