@@ -120,7 +120,7 @@ def test_quarters_are_checked_against_the_data() -> None:
 def test_data_with_no_complete_quarter_runs_none_not_an_empty_one() -> None:
     # every deal is in 2026Q3, still in progress: "latest" (2026Q2) holds nothing to report
     for label in ("latest", "2026Q2", "2026Q3"):
-        with pytest.raises(ParamsError, match="no complete quarter yet: .* in 2026Q3"):
+        with pytest.raises(ParamsError, match=r"no complete quarter yet: .* in 2026Q3"):
             grid.resolve_quarters([label], latest=Quarter(2026, 2), earliest=Quarter(2026, 3))
 
 
