@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 MAX_EXAMPLES = 5
 FORECAST_CATEGORIES = ("commit", "best_case", "pipeline")
+ACTIVITY_TYPES = ("call", "email", "meeting", "task", "other")
+DIRECTIONS = ("inbound", "outbound")
+CONTENT_EVENTS = ("view", "share")
 DOCS = "docs/contract.md"  # generated from this module by ``python -m salesops.data.contract_doc``
 
 # Bounds that keep every figure printable: larger amounts are typing slips (or infinity), and a
@@ -327,6 +330,73 @@ _TABLE_LIST = [
         enables="forecast accuracy from submitted calls (otherwise rebuilt from stage history)",
     ),
     _table(
+        "activities",
+        "The calls, emails, meetings and tasks reps logged, with the deal, lead or account each "
+        "was about.",
+        {
+            "activity_id": ColumnSpec(STRING, "The activity's id.", unique=True),
+            "rep_id": ColumnSpec(STRING, "The rep who logged it, a reps.rep_id."),
+            "type": ColumnSpec(
+                STRING,
+                "What kind of activity it was.",
+                checks=(("isin", (list(ACTIVITY_TYPES),)),),
+            ),
+            "occurred_at": ColumnSpec(TIMESTAMP, "When it took place.", dated="event"),
+            "direction": ColumnSpec(
+                STRING,
+                "Whether the customer or the rep reached out.",
+                nullable=True,
+                checks=(("isin", (list(DIRECTIONS),)),),
+            ),
+            "opportunity_id": ColumnSpec(
+                STRING, "The deal it was about, an opportunities.opportunity_id.", nullable=True
+            ),
+            "lead_id": ColumnSpec(STRING, "The lead it was about, a leads.lead_id.", nullable=True),
+            "account_id": ColumnSpec(
+                STRING,
+                "The account it was about (an activity with no deal counts toward a deal of "
+                "that account open at the time).",
+                nullable=True,
+            ),
+        },
+        required=False,
+        id="activity_id",
+        enables="touches per deal, activity per rep and CRM adoption",
+    ),
+    _table(
+        "logins",
+        "Each time a rep signed in to the CRM.",
+        {
+            "rep_id": ColumnSpec(STRING, "The rep who signed in, a reps.rep_id."),
+            "login_at": ColumnSpec(TIMESTAMP, "When they signed in.", dated="event"),
+        },
+        required=False,
+        label="rep_id",
+        enables="CRM adoption from sign-ins (otherwise from logged activities alone)",
+    ),
+    _table(
+        "content_events",
+        "Each time a rep viewed or shared an enablement asset, and the deal it was shared on.",
+        {
+            "rep_id": ColumnSpec(STRING, "The rep, a reps.rep_id."),
+            "asset_id": ColumnSpec(STRING, "The asset (deck, case study, battle card, ...)."),
+            "event": ColumnSpec(
+                STRING,
+                "What the rep did with it.",
+                checks=(("isin", (list(CONTENT_EVENTS),)),),
+            ),
+            "occurred_at": ColumnSpec(TIMESTAMP, "When.", dated="event"),
+            "opportunity_id": ColumnSpec(
+                STRING,
+                "The deal it was shared on, an opportunities.opportunity_id.",
+                nullable=True,
+            ),
+        },
+        required=False,
+        label="rep_id",
+        enables="enablement (content shared and the win rates with and without it)",
+    ),
+    _table(
         "fx_rates",
         "Rates that convert deal amounts into the org currency (currency in params/org.yaml).",
         {
@@ -377,6 +447,12 @@ REFERENCES = (
     Reference("leads", "rep_id", "reps", "rep_id"),
     Reference("quotas", "rep_id", "reps", "rep_id"),
     Reference("forecast_submissions", "rep_id", "reps", "rep_id"),
+    Reference("activities", "rep_id", "reps", "rep_id"),
+    Reference("activities", "opportunity_id", "opportunities", "opportunity_id"),
+    Reference("activities", "lead_id", "leads", "lead_id"),
+    Reference("logins", "rep_id", "reps", "rep_id"),
+    Reference("content_events", "rep_id", "reps", "rep_id"),
+    Reference("content_events", "opportunity_id", "opportunities", "opportunity_id"),
 )
 
 
