@@ -19,7 +19,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "metrics.md"
 MODULES = (
+    "activity",
     "cohort",
+    "enablement",
     "flow",
     "forecast",
     "funnel",
@@ -30,6 +32,7 @@ MODULES = (
     "slippage",
     "stalls",
     "stats",
+    "touches",
 )
 # `tests/metrics/test_funnel.py::test_win_rate_by_count_and_amount`
 TEST_REFERENCE = re.compile(r"(tests/[\w/]+\.py)::(\w+)")
@@ -106,6 +109,7 @@ def test_headings_are_unique_and_every_link_within_the_doc_lands_on_one() -> Non
         ("forecast_accuracy", "Forecast accuracy"),
         ("quota", "Quota"),
         ("pipeline", "Pipeline flow"),
+        ("efficiency", "Efficiency"),
     ],
 )
 def test_each_report_s_caveats_say_where_its_numbers_are_defined(

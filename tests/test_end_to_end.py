@@ -46,6 +46,14 @@ KEYS = {
         "projected_landing",
         "landing_wape",
     },
+    "efficiency": {
+        "touches_per_won_deal",
+        "activities_per_rep_week",
+        "crm_adoption",
+        "content_share_reps",
+        "win_rate_with_content",
+        "win_rate_without_content",
+    },
 }
 FLOW_STEPS = ("start", "pulled_in", "pushed_in", "new", "increased", "decreased", "won", "lost")
 FLOW_STEPS += ("pushed_out", "pulled_out", "end")

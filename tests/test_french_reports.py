@@ -24,7 +24,8 @@ QUARTER = "2026Q2"
 ENGLISH_NUMBERS = {
     "percent": re.compile(r"\d%"),
     "dollar first": re.compile(r"\$\d"),
-    "comma thousands": re.compile(r"(?<!p = )(?<![\d,])\d{1,3},\d{3}(?!\d)"),
+    # "1,234": an English thousand; "0,001" is a French decimal (a p-value), never a thousand
+    "comma thousands": re.compile(r"(?<!p = )(?<![\d,])[1-9]\d{0,2},\d{3}(?!\d)"),
     "point decimals": re.compile(r"\d\.\d"),
 }
 # French: "31 %", "1,2 M$US", "6 986 200 $US" (the page text with its no-break spaces as spaces)

@@ -1,7 +1,8 @@
 """A tiny CRM that meets the contract, as pandas frames, and a loader into an in-memory DuckDB.
 
 Three reps in two teams; four stages (two open, won, lost); four deals: o1 won, o2 lost,
-o3 and o4 open. Every optional table is present and consistent with the required ones.
+o3 and o4 open. Every optional table is present and consistent with the required ones: among the
+activities, a call on o1, an email on o2's account only, a meeting on o1 and a task on lead l1.
 """
 
 from __future__ import annotations
@@ -164,6 +165,35 @@ def valid_frames() -> Frames:
             "amount": [10000.0, 15000.0, 8000.0],
         }
     )
+    activities = pd.DataFrame(
+        {
+            "activity_id": ["t1", "t2", "t3", "t4"],
+            "rep_id": ["r1", "r2", "r1", "r1"],
+            "type": ["call", "email", "meeting", "task"],
+            "occurred_at": _ts(
+                "2026-07-03 10:00", "2026-07-10 11:00", "2026-07-21 14:00", "2026-06-25 09:00"
+            ),
+            "direction": ["outbound", "inbound", None, None],
+            "opportunity_id": ["o1", None, "o1", None],
+            "lead_id": [None, None, None, "l1"],
+            "account_id": ["a1", "a2", "a1", None],
+        }
+    )
+    logins = pd.DataFrame(
+        {
+            "rep_id": ["r1", "r2", "r3"],
+            "login_at": _ts("2026-07-01 08:30", "2026-07-02 08:45", "2026-08-04 09:00"),
+        }
+    )
+    content_events = pd.DataFrame(
+        {
+            "rep_id": ["r1", "r1", "r3"],
+            "asset_id": ["deck-01", "deck-01", "case-study-02"],
+            "event": ["view", "share", "view"],
+            "occurred_at": _ts("2026-07-15 09:00", "2026-07-15 10:00", "2026-08-05 15:00"),
+            "opportunity_id": [None, "o1", None],
+        }
+    )
     fx_rates = pd.DataFrame(
         {"currency": ["USD", "EUR"], "rate": [1.0, 1.1], "valid_from": [None, date(2026, 1, 1)]}
     )
@@ -176,6 +206,9 @@ def valid_frames() -> Frames:
         "leads": leads,
         "quotas": quotas,
         "forecast_submissions": forecast_submissions,
+        "activities": activities,
+        "logins": logins,
+        "content_events": content_events,
         "fx_rates": fx_rates,
     }
 

@@ -167,6 +167,52 @@ BROKEN = {
         _set("forecast_submissions", 0, "amount", -10.0),
         ContractProblem("forecast_submissions", "amount", "must be >= 0", 1, ["-10.0"]),
     ),
+    "activity of an unknown type": (
+        _set("activities", 3, "type", "visit"),
+        ContractProblem(
+            "activities", "type", "must be one of call, email, meeting, task, other", 1, ["t4"]
+        ),
+    ),
+    "call in no known direction": (
+        _set("activities", 0, "direction", "internal"),
+        ContractProblem("activities", "direction", "must be one of inbound, outbound", 1, ["t1"]),
+    ),
+    "activity on an unknown deal": (
+        _set("activities", 2, "opportunity_id", "o9"),
+        ContractProblem(
+            "activities", "opportunity_id", "not found in opportunities.opportunity_id", 1, ["t3"]
+        ),
+    ),
+    "activity on an unknown lead": (
+        _set("activities", 3, "lead_id", "l9"),
+        ContractProblem("activities", "lead_id", "not found in leads.lead_id", 1, ["t4"]),
+    ),
+    "two activities with one id": (
+        _append_copy("activities", 1),
+        ContractProblem("activities", "activity_id", "duplicate values", 2, ["t2"]),
+    ),
+    "login of an unknown rep": (
+        _set("logins", 1, "rep_id", "r9"),
+        ContractProblem("logins", "rep_id", "not found in reps.rep_id", 1, ["r9"]),
+    ),
+    "login without a time": (
+        _set("logins", 2, "login_at", pd.NaT),  # no id: the row's rep names it
+        ContractProblem("logins", "login_at", "missing values", 1, ["r3"]),
+    ),
+    "content event that is neither a view nor a share": (
+        _set("content_events", 0, "event", "download"),
+        ContractProblem("content_events", "event", "must be one of view, share", 1, ["download"]),
+    ),
+    "content shared on an unknown deal": (
+        _set("content_events", 1, "opportunity_id", "o9"),
+        ContractProblem(
+            "content_events",
+            "opportunity_id",
+            "not found in opportunities.opportunity_id",
+            1,
+            ["o9"],
+        ),
+    ),
     "negative fx rate": (
         _set("fx_rates", 1, "rate", -1.1),
         ContractProblem("fx_rates", "rate", "must be > 0", 1, ["-1.1"]),

@@ -259,6 +259,9 @@ def test_as_of_is_the_latest_event_and_ignores_open_deals_expected_close_dates(
         "leads": 2,
         "quotas": 3,
         "forecast_submissions": 3,
+        "activities": 4,
+        "logins": 3,
+        "content_events": 3,
         "fx_rates": 2,
     }
 
@@ -270,6 +273,22 @@ def test_a_recorded_deal_change_is_an_event_of_the_as_of_date(
     frames["deal_changes"].loc[9, "changed_at"] = pd.Timestamp("2026-09-28 16:00")
     crm = sources.open_crm(write_duckdb(frames, tmp_path / "crm.duckdb"))
     assert crm.as_of() == date(2026, 9, 28)
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "row"),
+    [
+        ("activities", "occurred_at", 0),
+        ("logins", "login_at", 2),
+        ("content_events", "occurred_at", 1),
+    ],
+)
+def test_an_activity_a_login_or_a_content_event_is_an_event_of_the_as_of_date(
+    frames: Frames, tmp_path: Path, table: str, column: str, row: int
+) -> None:
+    frames[table].loc[row, column] = pd.Timestamp("2026-09-29 10:00")  # after lead l2 (09-25)
+    crm = sources.open_crm(write_duckdb(frames, tmp_path / "crm.duckdb"))
+    assert crm.as_of() == date(2026, 9, 29)
 
 
 def test_a_closed_deal_on_the_quarters_last_day_completes_the_quarter(

@@ -20,11 +20,12 @@ from nbclient import NotebookClient
 from salesops import config, formatting
 from salesops.data.demo import write_demo
 from salesops.present import ReportFigure, Table
+from salesops.present.tables import yes_no
 from salesops.report.outcome import Outcome
 from salesops.report.pages.report import PageInfo, render_report
 
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
-ANALYSES = {"funnel", "cohort", "forecast_accuracy", "quota", "pipeline"}
+ANALYSES = {"funnel", "cohort", "forecast_accuracy", "quota", "pipeline", "efficiency"}
 EXPLORE, SKIP = "explore", "skip-execution"
 # The headline figure that the won deals an Explore section drills into add up to.
 WON_TOTAL = {"funnel": "won_amount", "quota": "bookings_total"}
@@ -97,6 +98,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "percent": formatting.percent,
     "count": formatting.count,
     "decimal": formatting.decimal,
+    "yes_no": yes_no,
     "days": formatting.days,
     "multiple": formatting.multiple,
     "date": lambda v: formatting.missing() if pd.isna(v) else v.strftime("%Y-%m-%d"),

@@ -45,6 +45,13 @@ def test_compare_without_a_previous_value_shows_no_change(previous: object) -> N
     assert card == Card("Win rate", "24%")
 
 
+def test_compare_decimal_changes_by_a_tenth_and_the_relative_change() -> None:
+    # 12.5 touches against 10: +2.5, which is +25 % of 10
+    card = Card.compare("Touches", 12.5, 10, "decimal", versus="2026Q2")
+    assert (card.value, card.change, card.good) == ("12.5", "+2.5 (+25%) vs 2026Q2", True)
+    assert Card.compare("Touches", 12.52, 12.5, "decimal").direction == "flat"  # +0.02 shows 0.0
+
+
 def test_compare_from_zero_gives_the_amount_only() -> None:
     assert Card.compare("Won", 5_000, 0, "money").change == "+$5k vs last quarter"
 

@@ -13,7 +13,8 @@ QUARTER = "2026Q3"  # the demo data ends on 2026-09-30: its last complete quarte
 
 
 def small_crm() -> dict[str, pd.DataFrame]:
-    """The demo CRM (seed 7) thinned to every 40th deal: same shape, a fraction of the rows."""
+    """The demo CRM (seed 7) thinned to every 40th deal, and the activities and content events
+    of those deals: same shape, a fraction of the rows."""
     tables = generate(seed=7)
     deals = tables["opportunities"].iloc[::40]
     tables["opportunities"] = deals
@@ -22,6 +23,17 @@ def small_crm() -> dict[str, pd.DataFrame]:
         tables[name] = rows[rows.opportunity_id.isin(deals.opportunity_id)]
     tables["leads"] = tables["leads"].iloc[::100].assign(opportunity_id=None)
     tables["forecast_submissions"] = tables["forecast_submissions"].iloc[::50]
+    for name in ("activities", "content_events"):  # those on the kept deals, 1 in 40 of the rest
+        rows = tables[name]
+        loose = rows.opportunity_id.isna()
+        kept = rows[
+            (loose & (rows.index % 40 == 0)) | rows.opportunity_id.isin(deals.opportunity_id)
+        ]
+        tables[name] = kept
+    activities = tables["activities"]
+    known_lead = activities.lead_id.isin(tables["leads"].lead_id)
+    tables["activities"] = activities.assign(lead_id=activities.lead_id.where(known_lead))
+    tables["logins"] = tables["logins"].iloc[::4]
     return tables
 
 

@@ -159,6 +159,8 @@ CASES: dict[str, Case] = {
             "(e.g. 'O0000041')",
             "deal_changes.opportunity_id: not found in opportunities.opportunity_id: 6 rows "
             "(e.g. 'O0000041')",
+            "activities.opportunity_id: not found in opportunities.opportunity_id: 4 rows "
+            "(e.g. 'T0000449', 'T0000472', 'T0000906', 'T0003769')",  # activities of O0000041
         ),
         set_cell("opportunities", "opportunity_id", "O0000001", row=1),
     ),
@@ -188,7 +190,9 @@ CASES: dict[str, Case] = {
     ),
     "empty table": Case(
         problems("opportunities: table has no rows"),
-        keep_header("opportunities", "stage_history", "deal_changes"),
+        keep_header(
+            "opportunities", "stage_history", "deal_changes", "activities", "content_events"
+        ),
     ),
     "empty CSV file": Case(
         problems(
@@ -267,8 +271,8 @@ CASES: dict[str, Case] = {
         args=("--quarter", "2026Q4"),
     ),
     "unknown analysis": Case(
-        "unknown analysis 'churn' (known analyses: cohort, forecast_accuracy, funnel, pipeline, "
-        "quota)",
+        "unknown analysis 'churn' (known analyses: cohort, efficiency, forecast_accuracy, funnel, "
+        "pipeline, quota)",
         args=("--analysis", "churn"),
     ),
     "unknown params key": Case(

@@ -80,6 +80,11 @@ def needs_tables(section: Callable[P, R]) -> Callable[P, R | Text]:
     return shown
 
 
+def needs_text(table: str) -> str:
+    """A card's note for a figure the source's lack of ``table`` hides."""
+    return _("needs the {table} table").format(table=table)
+
+
 def bullet_list(lines: Iterable[str]) -> Text:
     """Markdown bullets from lines that are already escaped markdown."""
     items = [f"- {line}" for line in lines if line]

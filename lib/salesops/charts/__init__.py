@@ -7,6 +7,13 @@ columns each chart expects are listed in its docstring.
 from __future__ import annotations
 
 from salesops.charts.cohort import lead_conversion_windows, ramp_curves, won_share_heatmap
+from salesops.charts.efficiency import (
+    activity_by_type,
+    quarter_trend,
+    touch_distribution,
+    weeks_active,
+    win_rates_with_content,
+)
 from salesops.charts.forecast import accuracy_by_week, pipeline_coverage, rep_bias
 from salesops.charts.funnel import stage_funnel, time_to_close, win_rate_by_group
 from salesops.charts.pipeline import (
@@ -21,6 +28,7 @@ from salesops.charts.theme import safe_label
 
 __all__ = [
     "accuracy_by_week",
+    "activity_by_type",
     "attainment_distribution",
     "attainment_vs_tenure",
     "flow_waterfall",
@@ -29,6 +37,7 @@ __all__ = [
     "pacing_lines",
     "pipeline_coverage",
     "pipeline_flow_by",
+    "quarter_trend",
     "ramp_curves",
     "rep_attainment",
     "rep_bias",
@@ -36,6 +45,9 @@ __all__ = [
     "stage_funnel",
     "stalled_by_stage",
     "time_to_close",
+    "touch_distribution",
+    "weeks_active",
     "win_rate_by_group",
+    "win_rates_with_content",
     "won_share_heatmap",
 ]

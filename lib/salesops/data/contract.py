@@ -355,7 +355,7 @@ _TABLE_LIST = [
             "account_id": ColumnSpec(
                 STRING,
                 "The account it was about (an activity with no deal counts toward a deal of "
-                "that account open at the time).",
+                "that account open at the time, or opened or closed within 14 days of it).",
                 nullable=True,
             ),
         },

@@ -12,8 +12,9 @@ quarter opens with pipeline. Quotas and forecast calls are set from what the rep
 the next quarter's quotas are already set on ``DEMO_END``.
 
 Deal changes (close-date pushes, requotes, forecast-category moves between stage entries) come
-from a second generator, seeded with ``(seed, _CHANGES_STREAM)``, so that every other table is
-the same with or without them.
+from a second generator, seeded with ``(seed, _CHANGES_STREAM)``, and the activities, sign-ins and
+content events (``demo_activity``) from a third, seeded with ``(seed, _ACTIVITY_STREAM)``, so that
+every other table is the same with or without them.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import numpy as np
 import pandas as pd
 from ibis.backends.sql.datatypes import DuckDBType
 
-from salesops.data import contract
+from salesops.data import contract, demo_activity
 from salesops.data.contract import FORECAST_CATEGORIES
 from salesops.errors import ParamsError
 
@@ -128,6 +129,7 @@ _RESIZE_SD = 0.15  # log spread of a requote
 _DOWNGRADE = 0.3  # chance a push takes a commit deal back to best case
 _UPGRADE = 0.5  # chance a best-case deal is committed before it is won
 _FADE = 0.3  # chance a committed or best-case deal falls back to pipeline before it is lost
+_ACTIVITY_STREAM = 23  # second word of the seed of activities, sign-ins and content events
 
 _FIRST_NAME_TEXT = (
     "Aaliyah Adam Aisha Alejandro Amara Ana Andrei Anika Ben Björn Camila Carlos Chen Chloé Chris "
@@ -1005,6 +1007,8 @@ def generate(seed: int = DEFAULT_SEED, scale: int = 1) -> dict[str, pd.DataFrame
     quotas, quota = _quotas(staff, booked, quarters.and_next(), len(teams), rep_ids)
     forecasts = _forecast_submissions(rng, staff, deals, quarters, quota, len(teams), rep_ids)
     changes = _deal_changes(np.random.default_rng([seed, _CHANGES_STREAM]), deals)
+    activity_rng = np.random.default_rng([seed, _ACTIVITY_STREAM])
+    activity = demo_activity.tables(activity_rng, reps, opportunities, leads, DEMO_END)
     return {
         "reps": reps,
         "leads": leads,
@@ -1014,6 +1018,7 @@ def generate(seed: int = DEFAULT_SEED, scale: int = 1) -> dict[str, pd.DataFrame
         "stages": _stages(),
         "quotas": quotas,
         "forecast_submissions": forecasts,
+        **activity,
         "fx_rates": _fx_rates(),
     }
 

@@ -203,7 +203,7 @@ class Crm:
 
     def as_of(self) -> date:
         """The latest event date: deal created, changed or closed, stage entered, call made, lead
-        created.
+        created, activity logged, sign-in, content viewed or shared.
 
         Open deals' close dates are expectations, not events, so they do not count.
         """
@@ -217,6 +217,9 @@ class Crm:
             ("deal_changes", "changed_at"),
             ("forecast_submissions", "submitted_at"),
             ("leads", "created_at"),
+            ("activities", "occurred_at"),
+            ("logins", "login_at"),
+            ("content_events", "occurred_at"),
         ):
             if self.has(name):
                 table = self.tables[name]

@@ -12,7 +12,9 @@ functions never raise it: the figures that need the table are None and the table
 Modules: ``scope`` (team and period filters), ``pipeline`` (deal state as of a day, coverage),
 ``funnel``, ``cohort``, ``forecast``, ``quota``, ``flow`` (pipeline flow of a quarter),
 ``slippage`` (close-date pushes), ``stalls`` (time in stage and stalled deals), ``landing``
-(pacing and where a quarter lands), ``stats``.
+(pacing and where a quarter lands), ``touches`` (activity attribution and touches per deal),
+``activity`` (active reps, activity per rep and CRM adoption), ``enablement`` (content shared and
+the win rates with and without it), ``stats``.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from salesops.present.prose import (
     amount_change_sentence,
     escape_markdown,
     missing_section,
+    p_value_text,
     rate_change_sentence,
 )
 from salesops.present.stack import Stack, stack
@@ -31,6 +32,7 @@ __all__ = [
     "headline",
     "json_safe",
     "missing_section",
+    "p_value_text",
     "rate_change_sentence",
     "stack",
     "table",

@@ -24,7 +24,7 @@ from salesops.i18n import N_, _
 from salesops.vocabulary import HEADLINE_MIMETYPE
 
 Direction = Literal["up", "down", "flat"]
-Format = Literal["percent", "money", "count", "days"]
+Format = Literal["percent", "money", "count", "decimal", "days"]
 
 _ARROWS = {"up": "▲", "down": "▼", "flat": "■"}
 _WORDS = {"up": N_("Up"), "down": N_("Down"), "flat": N_("No change")}
@@ -169,9 +169,8 @@ def _change_text(fmt: Format, diff: float, previous: float, currency: str) -> st
     sign = "+" if diff > 0 else "-" if diff < 0 else ""
     if fmt == "days":
         return sign + formatting.days(abs(diff))
-    amount = (
-        formatting.money(abs(diff), currency) if fmt == "money" else formatting.count(abs(diff))
-    )
+    amounts = {"money": lambda x: formatting.money(x, currency), "decimal": formatting.decimal}
+    amount = amounts.get(fmt, formatting.count)(abs(diff))
     if previous == 0:
         return sign + amount
     return f"{sign}{amount} ({formatting.percent(diff / abs(previous), signed=True)})"
@@ -180,6 +179,8 @@ def _change_text(fmt: Format, diff: float, previous: float, currency: str) -> st
 def _shown_as_zero(fmt: Format, diff: float) -> bool:
     if fmt == "percent":
         return round(diff * 100, 1) == 0
+    if fmt == "decimal":
+        return round(diff, 1) == 0
     return round(diff) == 0
 
 
@@ -187,6 +188,7 @@ _FORMATS = {
     "percent": lambda x, _currency: formatting.percent(x),
     "money": formatting.money,
     "count": lambda x, _currency: formatting.count(x),
+    "decimal": lambda x, _currency: formatting.decimal(x),
     "days": lambda x, _currency: formatting.days(x),
 }
 

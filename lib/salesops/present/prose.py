@@ -61,7 +61,7 @@ class Text:
         }
 
 
-def _p_value(p: float) -> str:
+def p_value_text(p: float) -> str:
     """A test's p-value to two significant digits: "p=0.03", "p < 0.001"."""
     if p < 0.001:
         return _("p < {p}").format(p=formatting.style().number(0.001, 3))
@@ -136,7 +136,7 @@ def rate_change_sentence(
         return sentence + _small_note([(current, n_now)], unit, small_sample)
     rate_prev = formatting.percent(successes_prev / n_prev)
     test = two_proportion_test(successes_now, n_now, successes_prev, n_prev, alpha=alpha)
-    p_value = _p_value(test.p_value)
+    p_value = p_value_text(test.p_value)
     verdict = (
         _("the change is significant at {level} ({p})").format(
             level=formatting.percent(1 - alpha), p=p_value

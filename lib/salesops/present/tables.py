@@ -17,9 +17,10 @@ from typing import Any, Literal
 import pandas as pd
 
 from salesops import formatting
+from salesops.i18n import _
 
 ColumnFormat = Literal[
-    "money", "percent", "count", "decimal", "days", "multiple", "date", "month", "text"
+    "money", "percent", "count", "decimal", "days", "multiple", "date", "month", "yes_no", "text"
 ]
 _MONTH = re.compile(r"^\d{4}-\d{2}$")  # a month label such as "2026-01"
 
@@ -53,6 +54,13 @@ def _month(value: Any) -> str:
     return formatting.month(value) if isinstance(value, date) else str(value)
 
 
+def yes_no(value: Any) -> str:
+    """A flag in words: "yes", "no"; missing reads "n/a"."""
+    if _missing(value):
+        return formatting.missing()
+    return _("yes") if value else _("no")
+
+
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "money": formatting.money_full,
     "percent": formatting.percent,
@@ -62,6 +70,7 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "multiple": formatting.multiple,
     "date": _date,
     "month": _month,
+    "yes_no": yes_no,
     "text": _text,
 }
 # Right-aligned in tables. A multiple ("2.8×") stays left, beside the name it qualifies, as the

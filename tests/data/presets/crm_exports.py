@@ -3,7 +3,10 @@
 The Salesforce export carries the quirks of real ones: Windows-1252 and BOM-prefixed files,
 booleans as 0/1, TRUE/FALSE and true/false, dates in ISO, US and European forms, stage names
 translated and accented (one decomposed), two currencies, a deleted row, a deal won before it was
-created, a deal older than the stage history, a rep without a role and a lead owned by a queue.
+created, a deal older than the stage history, a rep without a role and a lead owned by a queue;
+its tasks, events and sign-ins hold what the preset leaves out (an open task, an invitee's copy
+of a meeting, a series master, a meeting years ahead, a deleted task, a manager's call, a failed
+sign-in).
 """
 
 from __future__ import annotations
@@ -146,6 +149,47 @@ def salesforce_export(folder: Path) -> Path:
         F3,U1,P3,Closed,12000,2026-07-06T17:00:00.000Z
         """,
     )
+    write(
+        folder,
+        "Task.csv",
+        """
+        Id,OwnerId,WhatId,WhoId,AccountId,ActivityDate,CreatedDate,TaskSubtype,Type,CallType,Status,IsClosed,IsDeleted
+        T1,U1,O1,003C1,A1,2026-07-03,2026-07-03T10:15:00.000Z,Call,Call,Outbound,Completed,1,0
+        T2,U2,001A3,,,07/08/2026,2026-07-09T08:00:00.000Z,Email,Email,,Completed,1,0
+        T3,U1,,L1,,2026-06-25,2026-06-25T09:30:00.000Z,Call,,Inbound,Completed,1,0
+        T4,U1,O4,,A1,2026-09-21,2026-09-21T15:00:00.000Z,ListEmail,,,Completed,1,0
+        T5,U1,O3,,,2026-12-15,2026-09-30T09:00:00.000Z,Task,Other,,Not Started,0,0
+        T6,U1,O1,,A1,2026-07-10,2026-07-10T11:00:00.000Z,LinkedIn,,,Completed,1,0
+        T7,U9,O1,,A1,2026-07-11,2026-07-11T09:00:00.000Z,Call,Call,Outbound,Completed,1,0
+        T8,U2,O2,,A2,2026-07-04,2026-07-04T09:00:00.000Z,Call,Call,Outbound,Completed,1,1
+        T9,U2,O2,,A2,2026-09-01,2026-09-01T10:30:00.000Z,Call,Call,Internal,Completed,1,0
+        T10,U2,O5,,A3,2026-07-12,2026-07-12T16:45:00.000Z,Task,Call,Outbound,Completed,1,0
+        """,
+    )
+    write(
+        folder,
+        "Event.csv",
+        """
+        Id,OwnerId,WhatId,WhoId,AccountId,ActivityDateTime,StartDateTime,ActivityDate,EventSubtype,IsChild,IsRecurrence,IsAllDayEvent,IsDeleted
+        E1,U1,O1,,A1,2026-07-21T14:00:00.000Z,2026-07-21T14:00:00.000Z,2026-07-21,Event,0,0,0,0
+        E2,U2,O1,,A1,2026-07-21T14:00:00.000Z,2026-07-21T14:00:00.000Z,2026-07-21,Event,1,0,0,0
+        E3,U1,,,A4,,,2026-08-05,Event,0,0,1,0
+        E4,U1,O3,,,2099-01-15T10:00:00.000Z,2099-01-15T10:00:00.000Z,2099-01-15,Event,0,0,0,0
+        E5,U1,O1,,A1,2026-07-28T09:00:00.000Z,2026-07-28T09:00:00.000Z,2026-07-28,Event,0,1,0,0
+        """,
+    )
+    write(
+        folder,
+        "LoginHistory.csv",
+        """
+        Id,UserId,LoginTime,LoginType,Status
+        H1,U1,2026-07-01T08:30:00.000Z,Application,Success
+        H2,U1,2026-07-01T08:31:00.000Z,Application,Invalid Password
+        H3,U2,2026-07-02T08:45:00.000Z,Application,Success
+        H4,U9,2026-07-02T09:00:00.000Z,Application,Success
+        H5,U3,2026-08-04T09:00:00.000Z,Application,Success
+        """,
+    )
     return folder
 
 
@@ -153,7 +197,9 @@ def hubspot_export(folder: Path) -> Path:
     """HubSpot as a warehouse sync writes it (Fivetran table and column names), two pipelines.
 
     Dates are epoch milliseconds in ``deal_stage`` and in close-date values of
-    ``deal_property_history`` (as the sync writes them), ISO elsewhere.
+    ``deal_property_history`` (as the sync writes them), ISO elsewhere. Engagements are in the
+    ``engagement`` table and per kind (``engagement_call``, ...), some in one only; the login
+    history is the account's export.
     """
     write(
         folder,
@@ -250,7 +296,78 @@ def hubspot_export(folder: Path) -> Path:
         5,closedate,1786665600000,2026-07-20T09:00:00Z,CRM_UI
         """,
     )
+    hubspot_engagements(folder)
+    write(
+        folder,
+        "login_history.csv",
+        """
+        Login timestamp,User email,IP address,Location,Type,User agent
+        2026-07-01T08:30:00Z,ana@example.com,203.0.113.5,Lisbon,Password login,Mozilla/5.0
+        2026-07-01T09:00:00Z,ANA@example.com,203.0.113.5,Lisbon,Single sign-on (SSO) login,
+        2026-07-02T03:00:00Z,ben@example.com,198.51.100.7,,HubSpot tools login,
+        2026-07-02T08:45:00Z,admin@example.com,198.51.100.9,Boston,Password login,Mozilla/5.0
+        2026-07-03T08:15:00Z,ben@example.com,198.51.100.7,Boston,Password login,Mozilla/5.0
+        """,
+    )
     return folder
+
+
+def hubspot_engagements(folder: Path) -> None:
+    """Engagements as Fivetran syncs them: the engagement table, one table per kind (910 and 911
+    are in theirs only, 908 and 909 in the engagement table only), and the associations."""
+    write(
+        folder,
+        "engagement.csv",
+        """
+        id,type,owner_id,timestamp,active
+        901,CALL,101,2026-07-03T10:00:00Z,true
+        902,INCOMING_EMAIL,102,2026-07-10T11:00:00Z,true
+        903,MEETING,101,2026-07-21T14:00:00Z,true
+        904,NOTE,101,2026-07-22T09:00:00Z,true
+        905,TASK,102,2026-08-01T09:00:00Z,true
+        906,MEETING,101,2099-03-01T10:00:00Z,true
+        907,EMAIL,,2026-08-02T10:00:00Z,true
+        908,POSTAL_MAIL,102,2026-08-03T10:00:00Z,true
+        909,EMAIL,101,2026-08-04T10:00:00Z,true
+        911,TASK,102,2026-08-20T09:00:00Z,true
+        """,
+    )
+    for kind, columns, rows in (
+        ("call", "property_hs_call_direction", ["901,2026-07-03T10:00:00Z,101,OUTBOUND"]),
+        ("email", "property_hs_email_direction", ["902,2026-07-10T11:00:00Z,102,INCOMING_EMAIL",
+                                                   "907,2026-08-02T10:00:00Z,,EMAIL",
+                                                   "910,2026-08-05T10:00:00Z,101,FORWARDED_EMAIL"]),
+        ("meeting", "property_hs_meeting_title", ["903,2026-07-21T14:00:00Z,101,Demo",
+                                                  "906,2099-03-01T10:00:00Z,101,Renewal"]),
+        ("note", "property_hs_note_body", ["904,2026-07-22T09:00:00Z,101,Asked for a quote"]),
+        ("task", "property_hs_task_status", ["905,2026-08-01T09:00:00Z,102,COMPLETED",
+                                             "911,2026-08-20T09:00:00Z,102,NOT_STARTED"]),
+    ):  # fmt: skip
+        header = f"engagement_id,property_hs_timestamp,property_hubspot_owner_id,{columns}"
+        write(folder, f"engagement_{kind}.csv", "\n".join([header, *rows]))
+    write(
+        folder,
+        "engagement_deal.csv",
+        """
+        engagement_id,deal_id
+        901,1
+        902,2
+        903,3
+        903,1
+        905,5
+        909,4
+        """,
+    )
+    write(
+        folder,
+        "engagement_company.csv",
+        """
+        engagement_id,company_id
+        901,7001
+        902,7002
+        904,7001
+        """,
+    )
 
 
 GENERIC_MAPPING = """
@@ -282,11 +399,39 @@ tables:
   stage_history:
     file: historique.csv
     columns: {opportunity_id: Affaire, stage: Étape, entered_at: Date}
+  activities:
+    file: activites.csv
+    columns:
+      activity_id: N°
+      rep_id: Vendeur
+      type: Type
+      occurred_at: Date
+      direction: Sens
+      opportunity_id: Affaire
+      account_id: Compte
+    values:
+      type: {Appel: call, Courriel: email, Rendez-vous: meeting, Tâche: task, Note: other}
+      direction: {Entrant: inbound, Sortant: outbound}
+  logins:
+    file: connexions.csv
+    columns: {rep_id: Utilisateur, login_at: Connexion}
+  content_events:
+    file: contenus.csv
+    columns:
+      rep_id: Vendeur
+      asset_id: Document
+      event: Action
+      occurred_at: Quand
+      opportunity_id: Affaire
+    values:
+      event: {Consulté: view, Partagé: share}
+    dates: {occurred_at: "%d/%m/%Y %Hh%M"}
 """
 
 
 def generic_export(folder: Path) -> Path:
-    """A French spreadsheet export in Windows-1252, day-first dates, mapped by GENERIC_MAPPING."""
+    """A French spreadsheet export in Windows-1252, day-first dates, mapped by GENERIC_MAPPING;
+    its activities, sign-ins and the enablement tool's views and shares in UTF-8."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "mapping.yaml").write_text(GENERIC_MAPPING, encoding="utf-8")
     write(
@@ -333,6 +478,35 @@ def generic_export(folder: Path) -> Path:
         A2,Prospect,02/07/2026 10:00
         A2,Perdu,01/09/2026 10:00
         A3,Proposition,03/08/2026 11:00
+        """,
+    )
+    write(
+        folder,
+        "activites.csv",
+        """
+        N°;Vendeur;Type;Date;Sens;Affaire;Compte
+        X1;V1;Appel;02/07/2026 10:00;Sortant;A1;C1
+        X2;V2;Courriel;03/07/2026 11:30;Entrant;;C2
+        X3;V1;Rendez-vous;20/07/2026 14:00;;A1;C1
+        X4;V2;Tâche;05/09/2026 09:00;;A2;
+        """,
+    )
+    write(
+        folder,
+        "connexions.csv",
+        """
+        Utilisateur,Connexion
+        V1,01/07/2026 08:30
+        V2,02/07/2026 08:45
+        """,
+    )
+    write(
+        folder,
+        "contenus.csv",
+        """
+        Vendeur;Document;Action;Quand;Affaire
+        V1;étude-de-cas-03;Consulté;15/07/2026 09h00;
+        V1;étude-de-cas-03;Partagé;15/07/2026 10h00;A1
         """,
     )
     return folder

@@ -79,6 +79,36 @@ def test_an_unknown_key_in_the_mapping_file_is_named(tmp_path: Path) -> None:
 def test_the_example_mapping_file_is_valid() -> None:
     example = load_mapping(config.PARAMS_DIR / "mapping.example.yaml")
     assert example.tables["opportunities"].values["is_won"] == {"Yes": "true", "No": "false"}
+    files = {table: example.tables[table].file for table in ("activities", "logins")}
+    assert files == {"activities": "activity_export.csv", "logins": "user_logins.csv"}
+    assert example.tables["content_events"].values["event"] == {"Viewed": "view", "Shared": "share"}
+
+
+def test_activities_logins_and_content_events_map_like_any_contract_table(crm: Crm) -> None:
+    activities = crm.table("activities").to_pandas().set_index("activity_id").sort_index()
+    # type and direction through the value maps; dates day first (05/09/2026 is 5 September);
+    # the file has no lead column: lead_id is empty
+    assert activities["type"].tolist() == ["call", "email", "meeting", "task"]
+    assert activities["direction"].tolist()[:2] == ["outbound", "inbound"]
+    assert activities["direction"].iloc[2:].isna().all() and activities["lead_id"].isna().all()
+    assert activities["opportunity_id"].tolist()[::2] == ["A1", "A1"]
+    assert activities.loc["X2", "account_id"] == "C2" and pd.isna(
+        activities.loc["X2", "opportunity_id"]
+    )
+    assert activities.loc["X4", "occurred_at"] == pd.Timestamp("2026-09-05 09:00")
+    logins = crm.table("logins").to_pandas().sort_values("login_at")
+    assert logins["login_at"].tolist() == [
+        pd.Timestamp("2026-07-01 08:30"),
+        pd.Timestamp("2026-07-02 08:45"),
+    ]
+    events = crm.table("content_events").to_pandas().sort_values("occurred_at")
+    # the enablement tool's "%d/%m/%Y %Hh%M" times; the share is on deal A1
+    assert events[["event", "opportunity_id"]].values.tolist() == [["view", None], ["share", "A1"]]
+    assert events["occurred_at"].tolist() == [
+        pd.Timestamp("2026-07-15 09:00"),
+        pd.Timestamp("2026-07-15 10:00"),
+    ]
+    assert "content_events         <- contenus.csv (rep_id <- Vendeur" in crm.summary()
 
 
 def test_a_mapping_file_maps_folders_only_not_a_duckdb_file(

@@ -38,6 +38,7 @@ def test_the_export_meets_the_contract(crm: Crm) -> None:
         "leads",
         "quotas",
         "forecast_submissions",
+        "content_events",
         "fx_rates",
     }
 
@@ -164,3 +165,80 @@ def test_date_entered_properties_give_stage_history(tmp_path: Path) -> None:
         ("1", "Sales / Gagné"),
         ("3", "Sales / Rendez-vous"),
     ]
+
+
+def test_engagements_are_activities_on_their_first_deal_and_company(crm: Crm) -> None:
+    activities = crm.table("activities").to_pandas().set_index("activity_id").sort_index()
+    columns = ["rep_id", "type", "direction", "opportunity_id", "account_id"]
+    rows = activities[columns].astype(object).where(activities[columns].notna(), None)
+    # 906 is in 2099, 907 has no owner, 911 is a task not done (NOT_STARTED in its own table)
+    assert {k: list(v.values()) for k, v in rows.to_dict("index").items()} == {
+        "901": ["101", "call", "outbound", "1", "7001"],
+        "902": ["102", "email", "inbound", "2", "7002"],
+        "903": ["101", "meeting", None, "1", None],  # deals 3 and 1: the lowest id
+        "904": ["101", "other", None, None, "7001"],  # a note
+        "905": ["102", "task", None, None, None],  # its deal 5 is deleted
+        "908": ["102", "other", None, None, None],  # POSTAL_MAIL, in the engagement table only
+        "909": ["101", "email", "outbound", "4", None],  # EMAIL: sent, in the engagement table
+        "910": ["101", "email", None, None, None],  # FORWARDED_EMAIL, in its own table only
+    }
+    assert activities["lead_id"].isna().all()
+    assert activities.loc["901", "occurred_at"] == pd.Timestamp("2026-07-03 10:00")
+    summary = crm.summary()
+    assert "1 activity dated after today (meetings planned, tasks due) left out" in summary
+    assert "1 activity logged by users who are not reps, or by no one, left out" in summary
+    assert "1 activity associated with several deals" in summary
+
+
+def test_the_login_history_gives_the_owners_sign_ins(crm: Crm) -> None:
+    logins = crm.table("logins").to_pandas().sort_values("login_at")
+    # by email in any case; the 03:00 "HubSpot tools login" is a scheduled process, and
+    # admin@example.com owns nothing
+    assert list(zip(logins["rep_id"], logins["login_at"], strict=True)) == [
+        ("101", pd.Timestamp("2026-07-01 08:30")),
+        ("101", pd.Timestamp("2026-07-01 09:00")),
+        ("102", pd.Timestamp("2026-07-03 08:15")),
+    ]
+
+
+def test_logins_name_owners_by_user_id_and_failed_ones_are_left_out(tmp_path: Path) -> None:
+    folder = hubspot_export(tmp_path / "api")
+    write(
+        folder,
+        "owner.csv",
+        """
+        owner_id,first_name,last_name,email,user_id
+        101,Ana,Lima,ana@example.com,5001
+        102,Ben,Ode,ben@example.com,5002
+        """,
+    )
+    (folder / "login_history.csv").unlink()
+    write(
+        folder,
+        "account_login_history.csv",
+        """
+        loginAt,userId,email,loginSucceeded
+        2026-07-01T08:30:00.000Z,5001,,true
+        2026-07-01T08:29:00.000Z,5002,ben@example.com,false
+        1783418400000,5002,ben@old-domain.example,true
+        """,
+    )
+    logins = open_crm(folder, preset="hubspot").table("logins").to_pandas()
+    assert sorted(zip(logins["rep_id"], logins["login_at"], strict=True)) == [
+        ("101", pd.Timestamp("2026-07-01 08:30")),
+        ("102", pd.Timestamp("2026-07-07 10:00")),  # epoch milliseconds
+    ]
+
+
+def test_without_engagements_or_login_history_the_sections_are_off_in_words(
+    tmp_path: Path,
+) -> None:
+    folder = hubspot_export(tmp_path / "bare")
+    for path in [*folder.glob("engagement*.csv"), folder / "login_history.csv"]:
+        path.unlink()
+    crm = open_crm(folder, preset="hubspot")
+    assert {"activities", "logins"} <= set(crm.missing)
+    summary = crm.summary()
+    assert "No engagement files (engagement, engagement_call, ...): activities off." in summary
+    assert "No login history file" in summary
+    assert crm.problems() == []

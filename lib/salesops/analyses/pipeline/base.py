@@ -54,11 +54,6 @@ class PipelineSections(QuarterReport):
         )
 
 
-def needs_text(table: str) -> str:
-    """A card's note for a figure the source's lack of ``table`` hides."""
-    return _("needs the {table} table").format(table=table)
-
-
 def deals_text(count: int) -> str:
     """How many deals, in the reader's language: "12 deals"."""
     return ngettext("{count} deal", "{count} deals", count).format(count=formatting.count(count))

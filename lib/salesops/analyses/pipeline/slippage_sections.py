@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from salesops import formatting, present
 from salesops.analyses.data import keeps_data
-from salesops.analyses.pipeline.base import PipelineSections, deals_text, needs_text
+from salesops.analyses.pipeline.base import PipelineSections, deals_text
 from salesops.analyses.pipeline.flow_sections import STEP_NAMES
-from salesops.analyses.sections import needs_amounts, needs_tables
+from salesops.analyses.sections import needs_amounts, needs_tables, needs_text
 from salesops.i18n import _, ngettext
 from salesops.metrics import slippage
 from salesops.periods import Quarter

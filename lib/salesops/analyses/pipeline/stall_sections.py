@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from salesops import charts, formatting, present
 from salesops.analyses.data import keeps_data
-from salesops.analyses.pipeline.base import PipelineSections, deals_text, needs_text
-from salesops.analyses.sections import needs_amounts, needs_tables
+from salesops.analyses.pipeline.base import PipelineSections, deals_text
+from salesops.analyses.sections import needs_amounts, needs_tables, needs_text
 from salesops.i18n import _, ngettext
 from salesops.metrics import stalls
 from salesops.periods import Quarter

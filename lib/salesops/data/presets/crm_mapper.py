@@ -4,7 +4,8 @@ views that every CRM's deals and reps become the same way.
 A CRM mapper builds a deals table (``id``, ``owner``, ``account``, the ``deal_dates``, ``stage``,
 ``fc`` for the forecast category, ``source``, and what it needs for the rest) and a reps table
 (the contract's reps columns, ``team`` null where the export names none); ``opportunities_view``
-and ``reps_view`` put the contract views over them.
+and ``reps_view`` put the contract views over them. Its activities and sign-ins, in tables of the
+columns ``activities_view`` and ``logins_view`` name, become views of the reps' own.
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ if TYPE_CHECKING:  # the mapping file lists the presets, which are built on this
     from salesops.data.presets.mapping import Context
 
 UNASSIGNED = "Unassigned"  # the team of a rep whose export names none
+# an activity that has taken place (a time that cannot be read is kept: the contract names it)
+_TAKEN_PLACE = "(at_ts IS NULL OR at_ts <= CAST(now() AS TIMESTAMP))"
+
+
+def activities(n: int) -> str:
+    """``n`` activit(y|ies), in words."""
+    return f"{count(n)} activit{'y' if n == 1 else 'ies'}"
 
 
 def full_name(first: str, last: str) -> str:
@@ -101,3 +109,49 @@ class CrmMapper:
             self.log.note(
                 f"{count(no_team)} reps have no {lacking}: their team reads {UNASSIGNED!r}."
             )
+
+    def ids_of(self, table: str, column: str) -> str:
+        """SQL of the ``column`` values of ``table``; none when the export has no such table."""
+        if self.x.has_table(table):
+            return f"SELECT {column} FROM {table}"
+        return "SELECT NULL::VARCHAR WHERE FALSE"
+
+    def _of_reps(self, column: str, reps: str) -> str:
+        """SQL true where ``column`` names a rep of the table ``reps`` (TRUE without the table)."""
+        if not self.x.has_table(reps):
+            return "TRUE"
+        return f"coalesce({column} IN (SELECT rep_id FROM {reps}), FALSE)"
+
+    def activities_view(self, rows: str, reps: str, origin: str) -> None:
+        """The activities view over the table ``rows`` (``id``, ``owner``, ``type``,
+        ``direction``, ``deal``, ``lead``, ``account`` as the contract reads them; ``at_ts``, the
+        TIMESTAMP, and ``at_text``, the text, of when it took place): those of the reps in the
+        table ``reps`` that have taken place, with a note of how many others were left out and
+        why. Mapped from ``origin``."""
+        x, of_reps = self.x, self._of_reps("owner", reps)
+        x.view(
+            "activities",
+            "SELECT id AS activity_id, owner AS rep_id, type, at_text AS occurred_at, direction, "
+            "deal AS opportunity_id, lead AS lead_id, account AS account_id "
+            f"FROM {rows} WHERE {of_reps} AND {_TAKEN_PLACE}",
+        )
+        self.log.map("activities", origin)
+        if ahead := x.count(rows, f"NOT {_TAKEN_PLACE}"):
+            self.log.note(
+                f"{activities(ahead)} dated after today (meetings planned, tasks due) left out: "
+                "they have not taken place."
+            )
+        if others := x.count(rows, f"NOT {of_reps}"):
+            self.log.note(
+                f"{activities(others)} logged by users who are not reps, or by no one, left out."
+            )
+
+    def logins_view(self, rows: str, reps: str, origin: str) -> None:
+        """The logins view over the table ``rows`` (``rep``, ``at_text``): the sign-ins of the
+        reps in the table ``reps`` (other users sign in too). Mapped from ``origin``."""
+        self.x.view(
+            "logins",
+            f"SELECT rep AS rep_id, at_text AS login_at FROM {rows} "
+            f"WHERE {self._of_reps('rep', reps)}",
+        )
+        self.log.map("logins", origin)

@@ -1,10 +1,13 @@
-"""HubSpot deals, pipelines and stages, owners (and teams, stage history) as exports name them.
+"""HubSpot deals, pipelines and stages, owners (and teams, stage history, engagements, sign-ins)
+as exports name them.
 
 Reads the tables of the common warehouse syncs (Fivetran: ``deal``, ``deal_pipeline``,
 ``deal_pipeline_stage``, ``owner``, ``deal_stage``, ``deal_property_history``, ``team``,
-``owner_team``; Airbyte and Stitch ``properties_*`` columns) and the CRM's own CSV export (column
-titles such as "Record ID", "Deal Stage", "Deal owner"; name other file names in the mapping
-file's ``files``).
+``owner_team``, ``engagement`` and ``engagement_call``, ``_email``, ``_meeting``, ``_note``,
+``_task`` with their ``engagement_deal`` and ``engagement_company`` associations; Airbyte and
+Stitch ``properties_*`` columns) and the CRM's own CSV export (column titles such as "Record ID",
+"Deal Stage", "Deal owner"; name other file names in the mapping file's ``files``), and the
+account login history (Settings > Security > Export account login history).
 
 Choices: a stage is closed and won by its pipeline metadata (``closed_won``/``is_closed``), else by
 its probability (1 won, 0 lost), never by its label; with several pipelines a stage is named
@@ -13,6 +16,15 @@ name a stage by id or by label, an owner by id, name or email. Amounts are the a
 currency when the export has it. A rep's team is their primary HubSpot team (``team``/
 ``owner_team``, or an owner ``team`` column) unless the mapping file names an owner column; their
 hire date is when the owner was created, else their first deal.
+
+Engagements are activities: calls, emails, meetings and tasks as such, notes as other; a call's
+direction is its hs_call_direction, an email's its hs_email_direction (EMAIL outbound,
+INCOMING_EMAIL inbound, FORWARDED_EMAIL none). Each counts toward its first associated deal
+(lowest id) and company; contacts are not read, as HubSpot also logs an engagement on the
+contact's company. Tasks not completed, engagements still ahead and those of no owner are left
+out. Sign-ins are the successful logins of owners (matched by user id, else by email), not
+HubSpot's own scheduled processes ("HubSpot tools login"). HubSpot holds no enablement content
+events in this preset.
 """
 
 from __future__ import annotations
@@ -21,7 +33,7 @@ import re
 from typing import TYPE_CHECKING
 
 from salesops.data.presets import quirks
-from salesops.data.presets.crm_mapper import CrmMapper, full_name
+from salesops.data.presets.crm_mapper import CrmMapper, activities, full_name
 from salesops.data.presets.export import Export
 
 if TYPE_CHECKING:  # the mapping file lists the presets
@@ -36,6 +48,15 @@ OBJECTS: dict[str, tuple[str, ...]] = {
     "property_history": ("deal_property_history",),
     "teams": ("team",),
     "owner_teams": ("owner_team",),
+    "engagements": ("engagement",),
+    "calls": ("engagement_call", "engagements_calls"),
+    "emails": ("engagement_email", "engagements_emails"),
+    "meetings": ("engagement_meeting", "engagements_meetings"),
+    "notes": ("engagement_note", "engagements_notes"),
+    "tasks": ("engagement_task", "engagements_tasks"),
+    "engagement_deals": ("engagement_deal",),
+    "engagement_companies": ("engagement_company",),
+    "logins": ("login_history", "account_login_history", "login-history"),
 }
 
 DEAL = {
@@ -80,6 +101,59 @@ DEAL = {
     ),
     "account": ("company_id", "associated_company_id", "Associated Company IDs"),
 }
+# Engagement columns: per kind (calls, ...; hs_* properties) and in the engagement file
+ENGAGEMENT = {
+    "id": ("engagement_id", "hs_object_id", "id", "Record ID"),
+    "owner": (
+        "property_hubspot_owner_id",
+        "properties_hubspot_owner_id",
+        "hubspot_owner_id",
+        "owner_id",
+        "Activity assigned to",
+    ),
+    "time": (
+        "property_hs_timestamp",
+        "properties_hs_timestamp",
+        "hs_timestamp",
+        "timestamp",
+        "Activity date",
+    ),
+    "type": ("type", "engagement_type"),
+    "task_status": (
+        "property_hs_task_status",
+        "properties_hs_task_status",
+        "hs_task_status",
+        "Task status",
+    ),
+    "deals": ("Associated Deal IDs",),  # in the CRM's export; ';' between ids
+    "companies": ("Associated Company IDs",),
+}
+# the files of one kind of engagement -> its contract type, and the column of its direction
+KINDS = {
+    "calls": ("call", ("property_hs_call_direction", "properties_hs_call_direction",
+                       "hs_call_direction", "Call direction")),
+    "emails": ("email", ("property_hs_email_direction", "properties_hs_email_direction",
+                         "hs_email_direction", "Email direction")),
+    "meetings": ("meeting", ()),
+    "notes": ("other", ()),
+    "tasks": ("task", ()),
+}  # fmt: skip
+# engagement types (lower case) -> contract types; any other reads as other
+_TYPES = {
+    "call": "call",
+    "email": "email",
+    "incoming_email": "email",
+    "forwarded_email": "email",
+    "meeting": "meeting",
+    "task": "task",
+}
+LOGIN = {
+    "user": ("userId", "user_id", "User ID"),
+    "email": ("email", "user_email", "User email", "Email", "User"),
+    "time": ("loginAt", "login_at", "Login timestamp", "Login time", "Time", "Date"),
+    "succeeded": ("loginSucceeded", "login_succeeded", "Succeeded"),
+    "type": ("Type", "Login type", "loginType"),
+}
 ENABLES = {
     "deals": "every report (the deals themselves)",
     "stages": "stage order and closed/won flags",
@@ -98,6 +172,21 @@ _TRACKED = {
 _DATE_ENTERED = "^(property_|properties_)?hs_date_entered_(.+)$"
 
 
+def _direction(expr: str) -> str:
+    """SQL of a call's or an email's direction in contract words; a value not known is kept."""
+    word = f"lower({quirks.text(expr)})"
+    return (
+        f"(CASE WHEN {word} IN ('inbound', 'incoming_email') THEN 'inbound' "
+        f"WHEN {word} IN ('outbound', 'email') THEN 'outbound' "
+        f"WHEN {word} = 'forwarded_email' THEN NULL ELSE {quirks.text(expr)} END)"
+    )
+
+
+def _first_id(expr: str) -> str:
+    """SQL of the first of the ';'-separated ids of a cell."""
+    return quirks.text(f"split_part({quirks.text(expr)}, ';', 1)")
+
+
 def _forecast_category(expr: str) -> str:
     word = f"replace(replace(lower({quirks.text(expr)}), ' ', '_'), 'commited', 'commit')"
     return f"(CASE {word} WHEN 'bestcase' THEN 'best_case' ELSE {word} END)"
@@ -110,9 +199,10 @@ class _Mapper(CrmMapper):
     def run(self) -> None:
         self.miss_absent(ENABLES, "No {obj} file: {enables} off.")
         self.log.miss(
-            "HubSpot exports no quotas, forecast calls or leads in this preset: quota "
-            "attainment is off, forecast accuracy is rebuilt from stage history; add quotas.csv "
-            "and friends in contract shape with the generic preset to enable them."
+            "HubSpot exports no quotas, forecast calls, leads or content events in this preset: "
+            "quota attainment and enablement are off, forecast accuracy is rebuilt from stage "
+            "history; add quotas.csv and friends in contract shape with the generic preset to "
+            "enable them."
         )
         if self.x.has("owners"):
             self._owners()
@@ -122,6 +212,8 @@ class _Mapper(CrmMapper):
             self._deals()
         if self.x.has("owners"):
             self._reps()
+            self._logins()
+        self._engagements()
 
     def _owners(self) -> None:
         x, q, o = self.x, quirks, "owners"
@@ -131,7 +223,8 @@ class _Mapper(CrmMapper):
             f"CREATE TABLE hs_owners AS SELECT "
             f"{q.text(self.c(o, 'owner_id', 'id', 'ownerId'))} AS id, "
             f"{full_name(first, last)} AS name, "
-            f"{q.text(self.c(o, 'email', 'Email'))} AS email FROM {x.table(o)}"
+            f"{q.text(self.c(o, 'email', 'Email'))} AS email, "
+            f"{q.text(self.c(o, 'user_id', 'userId', 'User ID'))} AS user_id FROM {x.table(o)}"
         )
 
     def _stages(self) -> None:
@@ -365,6 +458,121 @@ class _Mapper(CrmMapper):
             f"JOIN hs_owners AS h ON h.id = {owner_id}"
         )
         self.reps_view("hs_reps", f"{x.files[o].name} (team from {source})", lacking="team")
+
+    # engagements and sign-ins -----------------------------------------------------------------
+
+    def _engagement_rows(self, obj: str, kind: str, direction: str) -> str:
+        """SQL of one engagement file's rows: ``id``, ``type``, ``owner``, ``at_ts``, ``raw_at``,
+        ``direction``, ``deal`` and ``company`` (the first of the cell's, unchecked), and ``kept``
+        (not deleted, and done if a task)."""
+        q, day_first = quirks, self.ctx.mapping.day_first
+        at = self.c(obj, *ENGAGEMENT["time"])
+        status = f"lower({q.text(self.c(obj, *ENGAGEMENT['task_status']))})"
+        return (
+            f"SELECT {q.text(self.c(obj, *ENGAGEMENT['id']))} AS id, {kind} AS type, "
+            f"{self._owner_of(self.c(obj, *ENGAGEMENT['owner']))} AS owner, "
+            f"{q.parsed_timestamp(at, day_first=day_first)} AS at_ts, {q.text(at)} AS raw_at, "
+            f"{direction} AS direction, "
+            f"{_first_id(self.c(obj, *ENGAGEMENT['deals']))} AS deal, "
+            f"{_first_id(self.c(obj, *ENGAGEMENT['companies']))} AS company, "
+            f"{self._not_deleted(obj)} AND coalesce({status}, 'completed') = 'completed' AS kept "
+            f"FROM {self.x.table(obj)}"
+        )
+
+    def _general_rows(self) -> str:
+        """SQL of the engagement file's rows, typed by its type column."""
+        q = quirks
+        word = f"lower({q.text(self.c('engagements', *ENGAGEMENT['type']))})"
+        cases = " ".join(f"WHEN {q.quoted(k)} THEN {q.quoted(v)}" for k, v in _TYPES.items())
+        kind = f"(CASE {word} {cases} ELSE 'other' END)"
+        email = f"CASE WHEN {word} LIKE '%email' THEN {_direction(word)} END"
+        return self._engagement_rows("engagements", kind, email)
+
+    def _associated(self, obj: str, column: str, within: str | None = None) -> str:
+        """SQL of a table (``id``, ``first``, ``several``): each engagement's lowest associated
+        ``column`` of the association file ``obj``, among ``within`` (SQL of ids) if given."""
+        if not self.x.has(obj):
+            return "(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS first, FALSE AS several)"
+        value = quirks.text(self.c(obj, column))
+        among = f"{value} IN ({within})" if within else f"{value} IS NOT NULL"
+        return (
+            f"(SELECT {quirks.text(self.c(obj, 'engagement_id'))} AS id, min({value}) AS first, "
+            f"count(DISTINCT {value}) > 1 AS several FROM {self.x.table(obj)} "
+            f"WHERE {among} GROUP BY 1)"
+        )
+
+    def _engagement_tables(self, files: list[str]) -> None:
+        """``hs_typed``, the rows of each kind's file among ``files``, and ``hs_general``, the
+        engagement file's; either may be empty."""
+        typed = [
+            self._engagement_rows(
+                obj, quirks.quoted(KINDS[obj][0]), _direction(self.c(obj, *KINDS[obj][1]))
+            )
+            for obj in files
+        ]
+        general = [self._general_rows()] if self.x.has("engagements") else []
+        empty = f"SELECT * FROM ({(typed + general)[0]}) WHERE FALSE"  # the columns, no rows
+        self.x.db.execute("CREATE TABLE hs_typed AS " + " UNION ALL ".join(typed or [empty]))
+        self.x.db.execute("CREATE TABLE hs_general AS " + (general or [empty])[0])
+
+    def _engagements(self) -> None:
+        """The activities view over the engagement files: each kind's file (calls, ...) and the
+        engagement file, joined by id where both hold an engagement."""
+        x = self.x
+        files = [obj for obj in KINDS if x.has(obj)]
+        if not files and not x.has("engagements"):
+            self.log.miss("No engagement files (engagement, engagement_call, ...): activities off.")
+            return
+        self._engagement_tables(files)
+        deal_ids = self.ids_of("hs_deals", "id")
+        deals = self._associated("engagement_deals", "deal_id", deal_ids)
+        companies = self._associated("engagement_companies", "company_id")
+        listed = "coalesce(t.deal, g.deal)"
+        x.db.execute(
+            "CREATE TABLE hs_engagements AS SELECT coalesce(t.id, g.id) AS id, "
+            "coalesce(t.type, g.type) AS type, coalesce(t.owner, g.owner) AS owner, "
+            "coalesce(t.at_ts, g.at_ts) AS at_ts, "
+            "coalesce(strftime(coalesce(t.at_ts, g.at_ts), '%Y-%m-%d %H:%M:%S'), t.raw_at, "
+            "g.raw_at) AS at_text, coalesce(t.direction, g.direction) AS direction, "
+            f"coalesce(d.first, CASE WHEN {listed} IN ({deal_ids}) THEN {listed} END) AS deal, "
+            "NULL AS lead, coalesce(c.first, t.company, g.company) AS account, "
+            "coalesce(d.several, FALSE) AS several "
+            "FROM hs_typed AS t FULL JOIN hs_general AS g ON g.id = t.id "
+            f"LEFT JOIN {deals} AS d ON d.id = coalesce(t.id, g.id) "
+            f"LEFT JOIN {companies} AS c ON c.id = coalesce(t.id, g.id) "
+            "WHERE coalesce(t.kept, TRUE) AND coalesce(g.kept, TRUE)"
+        )
+        read = ("engagements", *files, "engagement_deals", "engagement_companies")
+        origin = ", ".join(x.files[obj].name for obj in read if x.has(obj))
+        self.activities_view("hs_engagements", "hs_reps", origin)
+        if several := x.count("hs_engagements", "several"):
+            self.log.note(
+                f"{activities(several)} associated with several deals: each counts toward the "
+                "first (lowest id) of them."
+            )
+
+    def _logins(self) -> None:
+        x, q, f = self.x, quirks, "logins"
+        if not x.has(f):
+            self.log.miss(
+                "No login history file (Settings > Security > Export account login history): "
+                "CRM adoption from sign-ins off (logged activities alone count)."
+            )
+            return
+        user, email = q.text(self.c(f, *LOGIN["user"])), q.text(self.c(f, *LOGIN["email"]))
+        owner = (
+            f"coalesce((SELECT id FROM hs_owners WHERE user_id = {user} LIMIT 1), "
+            f"(SELECT id FROM hs_owners WHERE lower(email) = lower({email}) LIMIT 1))"
+        )
+        at = q.timestamp(self.c(f, *LOGIN["time"]), day_first=self.ctx.mapping.day_first)
+        kind = f"lower({q.text(self.c(f, *LOGIN['type']))})"
+        x.db.execute(
+            f"CREATE TABLE hs_logins AS SELECT {owner} AS rep, {at} AS at_text "
+            f"FROM {x.table(f)} WHERE {self.flag_is_not(False, f, *LOGIN['succeeded'])} "
+            f"AND coalesce({kind}, '') NOT LIKE '%tools%'"
+        )
+        origin = f"{x.files[f].name} (successful sign-ins of owners, by user id or email)"
+        self.logins_view("hs_logins", "hs_reps", origin)
 
 
 def map_views(export: Export, ctx: Context) -> None:

@@ -8,6 +8,18 @@ history is the first OpportunityHistory (and OpportunityFieldHistory) entry into
 deal. Amounts are converted to the corporate currency with DatedConversionRate by close date, else
 CurrencyType (ConversionRate = units per corporate unit). Quarters of quotas and forecast calls
 come from Period when present. A rep's hire date is the user's CreatedDate (Salesforce has none).
+
+Activities are the closed Tasks (TaskSubtype Call, Email, ListEmail, Task or Cadence, else Type;
+other subtypes such as LinkedIn read as other; CallType gives a call's direction, list emails are
+outbound) and the Events (meetings; invitees' copies and recurring-series masters left out),
+each on the deal its WhatId names (an Opportunity of the export, ids 006...), else on the
+account (AccountId, or a WhatId with prefix 001), and on the lead its WhoId names (a Lead of the
+export, ids 00Q...; contacts, 003..., are not read). A task took place on its ActivityDate, at
+the time it was created when that is the same day. Activities of users who own no deals, leads,
+quotas or calls, and those still ahead, are left out. Sign-ins are LoginHistory's successful ones
+(Data Loader exports it; Setup's Data Export does not). Salesforce has no standard object for
+enablement content: map the enablement tool's export of views and shares with the generic
+preset.
 """
 
 from __future__ import annotations
@@ -40,6 +52,9 @@ OBJECTS: dict[str, tuple[str, ...]] = {
         "ForecastingQuota",
         "ForecastingItem",
         "ForecastingSubmissionItem",
+        "Task",
+        "Event",
+        "LoginHistory",
     )
 }
 
@@ -54,6 +69,17 @@ ENABLES = {
     "CurrencyType": "amounts converted to the corporate currency",
     "ForecastingQuota": "quota attainment and coverage",
     "ForecastingItem": "forecast accuracy from submitted calls (otherwise rebuilt from history)",
+    "Task": "calls, emails and tasks (touches per deal, activity per rep)",
+    "Event": "meetings among the activities",
+}
+# Task subtypes and types (lower case) -> contract activity types; any other reads as other
+_TASK_TYPES = {
+    "call": "call",
+    "email": "email",
+    "listemail": "email",
+    "meeting": "meeting",
+    "task": "task",
+    "cadence": "task",
 }
 
 
@@ -64,6 +90,14 @@ def _forecast_category(expr: str) -> str:
         f"(CASE WHEN {word} IN ('bestcase', 'mostlikely') THEN 'best_case' "
         f"WHEN {word} IN ('commit', 'forecast') THEN 'commit' ELSE {word} END)"
     )
+
+
+def _activity_type(word: str) -> str:
+    """SQL of the contract type of a lower-case Task subtype or type (a task when empty)."""
+    cases = " ".join(
+        f"WHEN {quirks.quoted(k)} THEN {quirks.quoted(v)}" for k, v in _TASK_TYPES.items()
+    )
+    return f"(CASE coalesce({word}, 'task') {cases} ELSE 'other' END)"
 
 
 class _Mapper(CrmMapper):
@@ -95,6 +129,12 @@ class _Mapper(CrmMapper):
         if self.x.has("ForecastingQuota"):
             self._quotas()
         self._forecasts()
+        self._activities()
+        self._logins()
+        self.log.miss(
+            "Salesforce has no standard object for enablement content: enablement is off; "
+            "map your enablement tool's export of views and shares with the generic preset."
+        )
 
     # currencies -------------------------------------------------------------------------------
 
@@ -567,6 +607,92 @@ class _Mapper(CrmMapper):
                 "ForecastingItem holds each rep's latest call per period only: forecast accuracy "
                 "by week has one point per quarter."
             )
+
+    # activities and sign-ins -----------------------------------------------------------------
+
+    def _about(self, obj: str) -> str:
+        """SQL of an activity's id, owner and what it was about: ``what``, ``who``, ``account``."""
+        q = quirks
+        return (
+            f"{q.text(self.c(obj, 'Id'))} AS id, {q.text(self.c(obj, 'OwnerId'))} AS owner, "
+            f"{q.text(self.c(obj, 'WhatId'))} AS what, {q.text(self.c(obj, 'WhoId'))} AS who, "
+            f"{q.text(self.c(obj, 'AccountId'))} AS account"
+        )
+
+    def _tasks(self) -> str:
+        """SQL of the closed Tasks as activity rows (see the module's docstring)."""
+        q, t = quirks, "Task"
+        subtype = f"lower({q.text(self.c(t, 'TaskSubtype'))})"
+        kind = (
+            f"CASE WHEN coalesce({subtype}, 'task') = 'task' "
+            f"THEN lower({q.text(self.c(t, 'Type'))}) ELSE {subtype} END"
+        )
+        call = q.text(self.c(t, "CallType"))
+        direction = (
+            f"CASE lower({call}) WHEN 'inbound' THEN 'inbound' WHEN 'outbound' THEN 'outbound' "
+            f"WHEN 'internal' THEN NULL "
+            f"ELSE coalesce({call}, CASE WHEN {subtype} = 'listemail' THEN 'outbound' END) END"
+        )
+        return (
+            "SELECT * EXCLUDE (created, day), CASE WHEN day IS NULL OR day = CAST(created AS DATE) "
+            "THEN created ELSE CAST(day AS TIMESTAMP) END AS at_ts FROM ("
+            f"SELECT {self._about(t)}, {_activity_type(kind)} AS type, {direction} AS direction, "
+            f"{q.parsed_timestamp(self.c(t, 'CreatedDate'))} AS created, "
+            f"CAST({q.parsed_timestamp(self.c(t, 'ActivityDate'))} AS DATE) AS day, "
+            f"coalesce({q.text(self.c(t, 'ActivityDate'))}, {q.text(self.c(t, 'CreatedDate'))}) "
+            f"AS raw_at FROM {self.x.table(t)} "
+            f"WHERE {self._not_deleted(t)} AND {self.flag_is_not(False, t, 'IsClosed')})"
+        )
+
+    def _events(self) -> str:
+        """SQL of the Events as meetings (invitees' copies and series masters left out)."""
+        q, e = quirks, "Event"
+        times = [self.c(e, name) for name in ("ActivityDateTime", "StartDateTime", "ActivityDate")]
+        return (
+            f"SELECT {self._about(e)}, 'meeting' AS type, NULL AS direction, "
+            f"coalesce({', '.join(q.text(t) for t in times)}) AS raw_at, "
+            f"coalesce({', '.join(q.parsed_timestamp(t) for t in times)}) AS at_ts "
+            f"FROM {self.x.table(e)} WHERE {self._not_deleted(e)} "
+            f"AND {self.flag_is_not(True, e, 'IsChild')} "
+            f"AND {self.flag_is_not(True, e, 'IsRecurrence')}"
+        )
+
+    def _activities(self) -> None:
+        x = self.x
+        found = [obj for obj in ("Task", "Event") if x.has(obj)]
+        if not found:
+            return
+        rows = {"Task": self._tasks, "Event": self._events}
+        x.db.execute(
+            "CREATE TABLE sf_activities AS SELECT id, owner, type, direction, at_ts, "
+            "coalesce(strftime(at_ts, '%Y-%m-%d %H:%M:%S'), raw_at) AS at_text, "
+            f"CASE WHEN what IN ({self.ids_of('sf_opportunity', 'id')}) THEN what END AS deal, "
+            f"CASE WHEN who IN ({self.ids_of('leads', 'lead_id')}) THEN who END AS lead, "
+            "coalesce(account, CASE WHEN what LIKE '001%' THEN what END) AS account FROM ("
+            + " UNION ALL BY NAME ".join(f"({rows[obj]()})" for obj in found)
+            + ")"
+        )
+        self.activities_view(
+            "sf_activities",
+            "sf_reps",
+            f"{' + '.join(found)} (WhatId a deal or an account, WhoId a lead)",
+        )
+
+    def _logins(self) -> None:
+        x, q, h = self.x, quirks, "LoginHistory"
+        if not x.has(h):
+            self.log.miss(
+                "No LoginHistory.csv: CRM adoption from sign-ins off (logged activities alone "
+                "count); export LoginHistory with Data Loader to add it."
+            )
+            return
+        status = f"lower({q.text(self.c(h, 'Status'))})"
+        x.db.execute(
+            f"CREATE TABLE sf_logins AS SELECT {q.text(self.c(h, 'UserId'))} AS rep, "
+            f"{q.timestamp(self.c(h, 'LoginTime'))} AS at_text FROM {x.table(h)} "
+            f"WHERE coalesce({status}, 'success') = 'success'"
+        )
+        self.logins_view("sf_logins", "sf_reps", "LoginHistory (the reps' successful sign-ins)")
 
 
 def map_views(export: Export, ctx: Context) -> None:
