@@ -714,9 +714,9 @@ def test_the_efficiency_report_reads_in_french(demo_source: str) -> None:
     cards = report.headline().cards
     assert [card.label for card in cards] == [
         "Contacts par affaire gagnée",
-        "Activités par commercial et par semaine",
+        "Activités par commercial et semaine",
         "Adoption du CRM",
-        "Commerciaux partageant du contenu",
+        "Partage de contenu",
         "Taux de gain avec contenu",
         "Taux de gain sans contenu",
     ]
