@@ -19,10 +19,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import ibis
 import pytest
-from ibis.expr.types import Expr
-from test_demo_headlines import SparkOptions
 from tiny_crm import crm, deal, rep, table
 
 from salesops.data.contract import ACTIVITY_TYPES
@@ -328,17 +325,7 @@ def test_adoption_trend_gives_each_quarter_in_order() -> None:
     assert frame["share"].tolist()[1:] == [0.0, 4 / 6] and frame["share"].isna().tolist()[0]
 
 
-def test_every_query_compiles_for_postgres_and_spark(monkeypatch: pytest.MonkeyPatch) -> None:
-    execute = Expr.execute
-
-    def portable_execute(self: Expr, *args: Any, **kwargs: Any) -> Any:
-        for dialect in ("postgres", "pyspark"):  # an operation either lacks fails here
-            ibis.to_sql(self, dialect=dialect)
-        return execute(self, *args, **kwargs)
-
-    monkeypatch.setattr(Expr, "execute", portable_execute)
-    if ibis.options.pyspark is None:
-        monkeypatch.setattr(ibis.options, "pyspark", SparkOptions())
+def test_every_query_compiles_for_postgres_and_spark(portable_queries: None) -> None:
     crm_tables = tables()
     assert len(active_reps(crm_tables, Q3, "East").execute()) == 4
     assert rep_activity(crm_tables, Q3, as_of=date(2026, 7, 31)).active_reps == 4

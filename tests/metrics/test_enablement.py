@@ -18,13 +18,10 @@ and no deal: not an active rep. West: W1 won with battle shared, W2 lost without
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import ibis
 import pytest
-from ibis.expr.types import Expr
 from statsmodels.stats.proportion import proportions_ztest
-from test_demo_headlines import SparkOptions
 from tiny_crm import crm, deal, rep, table
 
 from salesops.metrics import MissingTableError
@@ -191,16 +188,6 @@ def test_enablement_needs_content_events() -> None:
     assert (raised.value.table, raised.value.section) == ("content_events", "Enablement")
 
 
-def test_every_query_compiles_for_postgres_and_spark(monkeypatch: pytest.MonkeyPatch) -> None:
-    execute = Expr.execute
-
-    def portable_execute(self: Expr, *args: Any, **kwargs: Any) -> Any:
-        for dialect in ("postgres", "pyspark"):  # an operation either lacks fails here
-            ibis.to_sql(self, dialect=dialect)
-        return execute(self, *args, **kwargs)
-
-    monkeypatch.setattr(Expr, "execute", portable_execute)
-    if ibis.options.pyspark is None:
-        monkeypatch.setattr(ibis.options, "pyspark", SparkOptions())
+def test_every_query_compiles_for_postgres_and_spark(portable_queries: None) -> None:
     result = enablement(tables(), Q3, "East")
     assert (result.deals_with, result.reps_sharing, len(result.top_assets)) == (4, 2, 2)

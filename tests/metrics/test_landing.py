@@ -15,12 +15,9 @@ from typing import Any
 import ibis
 import numpy as np
 import pytest
-from ibis.expr.types import Expr
 from scipy.stats import norm
-from test_demo_headlines import SparkOptions
 from tiny_crm import crm, deal, rep, step
 
-from salesops.data import contract, demo
 from salesops.errors import ParamsError
 from salesops.metrics.landing import landing, landing_backtest, landing_headline, pacing
 from salesops.metrics.quota import quota_headline
@@ -442,25 +439,9 @@ def test_landing_parameters_are_checked() -> None:
 
 
 def test_the_last_weeks_won_to_date_is_the_quarters_bookings_on_the_demo(
-    monkeypatch: pytest.MonkeyPatch,
+    demo_tables: dict[str, ibis.Table], portable_queries: None
 ) -> None:
-    con = ibis.duckdb.connect()
-    frames = demo.generate(seed=7, scale=1)
-    tables = {
-        name: contract.conform(name, con.create_table(name, frame))
-        for name, frame in frames.items()
-        if name in contract.TABLES
-    }
-    execute = Expr.execute
-
-    def portable_execute(self: Expr, *args: Any, **kwargs: Any) -> Any:
-        for dialect in ("postgres", "pyspark"):  # an operation either lacks fails here
-            ibis.to_sql(self, dialect=dialect)
-        return execute(self, *args, **kwargs)
-
-    monkeypatch.setattr(Expr, "execute", portable_execute)
-    if ibis.options.pyspark is None:
-        monkeypatch.setattr(ibis.options, "pyspark", SparkOptions())
+    tables = demo_tables
     quarter = Quarter.parse("2026Q2")
     frame = landing(tables, quarter, "SMB")
     pace = pacing(tables, quarter, "SMB")

@@ -25,8 +25,6 @@ import ibis
 import numpy as np
 import pandas as pd
 import pytest
-from ibis.expr.types import Expr
-from test_demo_headlines import SparkOptions
 from tiny_crm import crm, deal, rep, table
 
 from salesops.metrics import MissingTableError
@@ -392,17 +390,7 @@ def test_touches_need_the_activities_table() -> None:
         assert raised.value.section == "Touches per deal"
 
 
-def test_every_query_compiles_for_postgres_and_spark(monkeypatch: pytest.MonkeyPatch) -> None:
-    execute = Expr.execute
-
-    def portable_execute(self: Expr, *args: Any, **kwargs: Any) -> Any:
-        for dialect in ("postgres", "pyspark"):  # an operation either lacks fails here
-            ibis.to_sql(self, dialect=dialect)
-        return execute(self, *args, **kwargs)
-
-    monkeypatch.setattr(Expr, "execute", portable_execute)
-    if ibis.options.pyspark is None:
-        monkeypatch.setattr(ibis.options, "pyspark", SparkOptions())
+def test_every_query_compiles_for_postgres_and_spark(portable_queries: None) -> None:
     crm_tables = tables()
     assert touches_per_deal(crm_tables, Q3, "East").won_deals == 4
     assert len(touches_trend(crm_tables, [Q2, Q3])) == 2

@@ -143,16 +143,7 @@ class ActivitySections(EfficiencySections):
         alt = _("Bar chart of active reps by weeks with CRM use.")
         by_team = found.by_team if self.scope.all_teams else found.by_rep
         table = (
-            self.table(
-                by_team,
-                {"active_reps": "count", "adopters": "count", "share": "percent"},
-                labels={
-                    "team": _("Team"),
-                    "active_reps": _("Active reps"),
-                    "adopters": _("Adopters"),
-                    "share": _("Adoption"),
-                },
-            )
+            self._adoption_counts(by_team, "team", _("Team"))
             if self.scope.all_teams
             else self.table(
                 by_team[["rep_name", "weeks_employed", "weeks_active", "adopter"]],
@@ -193,16 +184,20 @@ class ActivitySections(EfficiencySections):
                 alt=_("Line chart of CRM adoption by quarter."),
                 frame=trend,
             ),
-            self.table(
-                shown,
-                {"active_reps": "count", "adopters": "count", "share": "percent"},
-                labels={
-                    "quarter": _("Quarter"),
-                    "active_reps": _("Active reps"),
-                    "adopters": _("Adopters"),
-                    "share": _("Adoption"),
-                },
-            ),
+            self._adoption_counts(shown, "quarter", _("Quarter")),
+        )
+
+    def _adoption_counts(self, rows: pd.DataFrame, by: str, label: str) -> present.Table:
+        """Active reps, adopters and their share per team or quarter (``by``, headed ``label``)."""
+        return self.table(
+            rows,
+            {"active_reps": "count", "adopters": "count", "share": "percent"},
+            labels={
+                by: label,
+                "active_reps": _("Active reps"),
+                "adopters": _("Adopters"),
+                "share": _("Adoption"),
+            },
         )
 
     def _activity_sentences(self) -> list[str]:
