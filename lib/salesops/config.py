@@ -62,6 +62,7 @@ class OrgSettings(_Strict):
     ramp_months: int = Field(3, ge=0, le=24)
     small_sample: int = Field(20, ge=1)
     lead_conversion_window_days: int = Field(90, ge=1)
+    gross_margin: float = Field(0.75, gt=0, le=1)
     cell_timeout_seconds: int = Field(600, ge=1)
     locale: str = Field("en_US", description="the reader's language and number format, e.g. fr_FR")
 

@@ -35,6 +35,8 @@ FORECAST_CATEGORIES = ("commit", "best_case", "pipeline")
 ACTIVITY_TYPES = ("call", "email", "meeting", "task", "other")
 DIRECTIONS = ("inbound", "outbound")
 CONTENT_EVENTS = ("view", "share")
+DEAL_TYPES = ("new_business", "expansion", "renewal")
+SPEND_CATEGORIES = ("marketing", "sales")
 DOCS = "docs/contract.md"  # generated from this module by ``python -m salesops.data.contract_doc``
 
 # Bounds that keep every figure printable: larger amounts are typing slips (or infinity), and a
@@ -73,7 +75,8 @@ _AMOUNT: tuple[CheckSpec, ...] = (("ge", (0,)), ("le", (MAX_AMOUNT,)))
 @dataclass(frozen=True)
 class ColumnSpec:
     """A contract column: its Ibis type, whether it may be null or repeat, its value checks,
-    what it holds, and for a date whether it records an event or a plan (see ``DATE_FLOOR``)."""
+    what it holds, for a date whether it records an event or a plan (see ``DATE_FLOOR``), and
+    whether a source may leave it out (``optional``: read as empty when absent)."""
 
     dtype: dt.DataType
     description: str
@@ -81,6 +84,7 @@ class ColumnSpec:
     unique: bool = False
     checks: tuple[CheckSpec, ...] = ()
     dated: Dated | None = None
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,14 @@ _TABLE_LIST = [
             "source": ColumnSpec(STRING, "Where the deal came from (inbound, ...).", nullable=True),
             "segment": ColumnSpec(STRING, "The customer segment (SMB, ...).", nullable=True),
             "product": ColumnSpec(STRING, "The product sold.", nullable=True),
+            "deal_type": ColumnSpec(
+                STRING,
+                "What the deal sells: a new customer's first purchase (new_business), more to a "
+                "customer (expansion) or the same again (renewal). Optional column.",
+                nullable=True,
+                checks=(("isin", (list(DEAL_TYPES),)),),
+                optional=True,
+            ),
         },
         required=True,
         id="opportunity_id",
@@ -397,6 +409,56 @@ _TABLE_LIST = [
         enables="enablement (content shared and the win rates with and without it)",
     ),
     _table(
+        "spend",
+        "Sales and marketing spend per month, as finance books it, by channel and team where "
+        "known.",
+        {
+            "month": ColumnSpec(
+                DATE, "The month spent in, as its first day (2026-07-01).", dated="event"
+            ),
+            "category": ColumnSpec(
+                STRING,
+                "Marketing (campaigns, events, ads) or sales (salaries, commissions, tools).",
+                checks=(("isin", (list(SPEND_CATEGORIES),)),),
+            ),
+            "channel": ColumnSpec(
+                STRING,
+                "The marketing channel, named as opportunities.source names where deals came "
+                "from (so that spend per channel meets the customers it brought).",
+                nullable=True,
+            ),
+            "team": ColumnSpec(
+                STRING,
+                "The team it was spent for, a reps.team; empty: counted for all teams only.",
+                nullable=True,
+            ),
+            "amount": ColumnSpec(FLOAT, "What was spent, in its currency.", checks=_AMOUNT),
+            "currency": ColumnSpec(STRING, "The ISO 4217 code of the amount's currency."),
+        },
+        required=False,
+        label="month",
+        enables="customer acquisition cost (CAC), payback, CAC ratio and magic number",
+    ),
+    _table(
+        "recurring_revenue",
+        "Each customer account's monthly recurring revenue (MRR), one row per account and month "
+        "billed; a month without a row is a month without revenue.",
+        {
+            "account_id": ColumnSpec(STRING, "The account, as opportunities.account_id names it."),
+            "month": ColumnSpec(DATE, "The month, as its first day (2026-07-01).", dated="event"),
+            "mrr": ColumnSpec(
+                FLOAT,
+                "The account's recurring revenue that month, in its currency.",
+                checks=_AMOUNT,
+            ),
+            "currency": ColumnSpec(STRING, "The ISO 4217 code of the MRR's currency."),
+        },
+        required=False,
+        label="account_id",
+        unique=("account_id", "month"),
+        enables="revenue retention (NRR, GRR), logo churn, lifetime value and the magic number",
+    ),
+    _table(
         "fx_rates",
         "Rates that convert deal amounts into the org currency (currency in params/org.yaml).",
         {
@@ -508,6 +570,16 @@ ROW_RULES = (
         "won but not closed",
         ("is_won", "is_closed"),
         lambda c: c["is_won"] & ~c["is_closed"],
+    ),
+    *(
+        RowRule(
+            name,
+            "month",
+            "month is not the first day of a month",
+            ("month",),
+            lambda c: c["month"].day() != 1,
+        )
+        for name in ("spend", "recurring_revenue")
     ),
     RowRule(
         "leads",
@@ -784,49 +856,82 @@ def _reference_problems(
     return problems
 
 
-def with_rate(deals: ibis.Table, fx_rates: ibis.Table, currency: str) -> ibis.Table:
-    """Conformed ``deals`` with ``fx_rate``, what one unit of the deal's currency is worth in
-    ``currency`` on its close date: 1 for ``currency`` itself; else the rate of the deal's currency
-    with the latest ``valid_from`` on or before the close date, else its undated rate; null when
-    none applies. Deals are keyed by ``opportunity_id`` (unique by the contract)."""
-    rates = fx_rates.filter(_.rate > 0).select(
-        fx_currency=_.currency, fx_rate=_.rate, fx_from=_.valid_from
+def with_rate(
+    rows: ibis.Table, fx_rates: ibis.Table, currency: str, day: str = "close_date"
+) -> ibis.Table:
+    """Conformed ``rows`` with ``fx_rate``, what one unit of the row's ``currency`` is worth in
+    ``currency`` on its ``day`` (a deal's close date, a spend or revenue month): 1 for
+    ``currency`` itself; else the rate of the row's currency with the latest ``valid_from`` on or
+    before the day, else its undated rate; null when none applies.
+
+    Each rate covers the days from its ``valid_from`` to the next one's (the undated rate: the
+    days before the first), so a row meets one rate at most and keeps its place: no key needed.
+    """
+    rates = fx_rates.filter(_.rate > 0)
+    dated = rates.filter(_.valid_from.notnull())
+    following = ibis.window(group_by="currency", order_by="valid_from")
+    dated = dated.select(
+        fx_currency=_.currency,
+        fx_rate=_.rate,
+        fx_from=_.valid_from,
+        fx_until=_.valid_from.lead().over(following),
     )
-    applies = (deals.currency == rates.fx_currency) & (
-        rates.fx_from.isnull() | (rates.fx_from <= deals.close_date)
+    first = dated.group_by("fx_currency").aggregate(first_from=_.fx_from.min())
+    undated = rates.filter(_.valid_from.isnull())
+    undated = undated.left_join(first, undated.currency == first.fx_currency).select(
+        fx_currency=undated.currency,
+        fx_rate=undated.rate,
+        fx_from=ibis.null(DATE),
+        fx_until=first.first_from,
     )
-    joined = deals.left_join(rates, applies)
-    # dated rates first, the latest on top; the undated rate (a null valid_from) last
-    rank = ibis.row_number().over(
-        group_by=joined.opportunity_id, order_by=ibis.desc(joined.fx_from, nulls_first=False)
+    covers = ibis.union(dated, undated)
+    when = rows[day]
+    applies = (
+        (rows.currency == covers.fx_currency)
+        & (covers.fx_from.isnull() | (covers.fx_from <= when))
+        & (covers.fx_until.isnull() | (when < covers.fx_until))
     )
-    picked = joined.mutate(fx_rank=rank).filter(_.fx_rank == 0)
-    rate = ibis.ifelse(picked.currency == currency, ibis.literal(1.0), picked.fx_rate)
-    return picked.select(*deals.columns, fx_rate=rate)
+    joined = rows.left_join(covers, applies)
+    rate = ibis.ifelse(joined.currency == currency, ibis.literal(1.0), joined.fx_rate)
+    return joined.select(*rows.columns, fx_rate=rate)
+
+
+# tables whose amounts fx_rates converts: the day a row's rate is taken on, the column that
+# names an unconvertible row, and how the rule words that day
+CONVERTED = {
+    "opportunities": ("close_date", "opportunity_id", "the deal's close date"),
+    "spend": ("month", "month", "the month spent"),
+    "recurring_revenue": ("month", "account_id", "the month billed"),
+}
 
 
 def _rate_problems(tables: Mapping[str, ibis.Table], currency: str) -> list[ContractProblem]:
-    """Rates that cannot convert the deals into ``currency``: a rate other than 1 for
-    ``currency`` itself (the rates would be into another currency), and deals whose currency has
-    no rate on their close date."""
-    if "fx_rates" not in tables or "opportunities" not in tables:
-        return []
-    needs = {"fx_rates": ("currency", "rate"), "opportunities": ("currency", "close_date")}
-    for name, columns in needs.items():
-        if not all(c in _found_columns(tables[name]) for c in columns):
-            return []  # the missing column is a problem of its own
+    """Rates that cannot convert amounts into ``currency``: a rate other than 1 for ``currency``
+    itself (the rates would be into another currency), and deals, spend and revenue rows whose
+    currency has no rate on their day (``CONVERTED``)."""
+    if "fx_rates" not in tables or not all(
+        c in _found_columns(tables["fx_rates"]) for c in ("currency", "rate")
+    ):
+        return []  # a missing column is a problem of its own
     fx = conform("fx_rates", tables["fx_rates"])
-    deals = conform("opportunities", tables["opportunities"])
     problems = []
     own = fx.filter((fx.currency == currency) & (fx.rate != 1)).select(example=_.rate.cast(STRING))
     if bad := int(own.count().to_pyarrow().as_py()):
         rule = f"the org currency {currency} must have rate 1 (rates convert into it)"
         problems.append(ContractProblem("fx_rates", "rate", rule, bad, _examples(own)))
-    unrated = with_rate(deals, fx, currency).filter(_.fx_rate.isnull() & _.currency.notnull())
-    if bad := int(unrated.count().to_pyarrow().as_py()):
-        rule = f"no fx_rates rate into {currency} on the deal's close date"
-        shown = unrated.select(example=_.opportunity_id)
-        problems.append(ContractProblem("opportunities", "currency", rule, bad, _examples(shown)))
+    for name, (day, shown, words) in CONVERTED.items():
+        if name not in tables or not all(
+            c in _found_columns(tables[name]) for c in ("currency", day)
+        ):
+            continue
+        rows = conform(name, tables[name])
+        unrated = with_rate(rows, fx, currency, day).filter(
+            _.fx_rate.isnull() & _.currency.notnull()
+        )
+        if bad := int(unrated.count().to_pyarrow().as_py()):
+            rule = f"no fx_rates rate into {currency} on {words}"
+            example = unrated.select(example=unrated[shown].cast(STRING))
+            problems.append(ContractProblem(name, "currency", rule, bad, _examples(example)))
     return problems
 
 
@@ -854,8 +959,8 @@ def check(tables: Mapping[str, ibis.Table], currency: str | None = None) -> list
             continue
         table = tables[name]
         found = _found_columns(table)
-        absent = [c for c in spec.columns if c not in found]
-        if len(absent) == len(spec.columns):
+        absent = [c for c in spec.columns if c not in found and not spec.fields[c].optional]
+        if not any(c in found for c in spec.columns):
             # one problem, not one per column: such a file was read wrongly or is another table
             rule = "none of its contract columns found (a malformed file?); columns read"
             shown = list(table.columns)[:MAX_EXAMPLES]

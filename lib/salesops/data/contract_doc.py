@@ -33,15 +33,18 @@ that break one; `salesops run` checks the same rules first and runs nothing when
   open deal's expected close date, a quota's quarter, a hire or leaving date) is at most
   {contract.PLAN_HORIZON_YEARS} years ahead. A closed deal's `close_date` is an event, an open
   deal's a plan. Timestamps without a time zone are UTC.
-- **Amounts** (deal and history amounts, quotas, forecast calls) are finite numbers from 0 to
-  {contract._number(contract.MAX_AMOUNT)}.
+- **Columns** a source may leave out say "Optional column."; left out, they are read as empty.
+- **Amounts** (deal and history amounts, quotas, forecast calls, spend, recurring revenue) are
+  finite numbers from 0 to {contract._number(contract.MAX_AMOUNT)}.
 - **Currencies**: deal amounts are in the deal's `currency`; stage history amounts in their
-  deal's; quotas and forecast calls in the org currency (`currency` in `params/org.yaml`). With
-  an `fx_rates` table, deal and stage history amounts are converted into the org currency when the
-  source is opened (amount × the rate of the deal's currency on its close date), and every deal
-  whose currency has no rate above 0 is a problem. Without one, deals all in one currency are
-  reported in it, with its sign and a sentence saying so; deals in several currencies have their
-  amount figures withheld (counts are shown), and `validate` says which rate table to add.
+  deal's; spend and recurring revenue in their row's; quotas and forecast calls in the org
+  currency (`currency` in `params/org.yaml`). With an `fx_rates` table, deal and stage history
+  amounts, spend and recurring revenue are converted into the org currency when the source is
+  opened (amount × the rate of the deal's currency on its close date, of a spend or revenue row's
+  currency on its month), and every row whose currency has no rate above 0 is a problem. Without
+  one, deals all in one currency are reported in it, with its sign and a sentence saying so; deals
+  in several currencies have their amount figures withheld (counts are shown), and `validate`
+  says which rate table to add.
 - **Text** holds no control characters (NUL, tab, line break, ...).
 - **Latest quarter**: `--quarter latest` is the last quarter that is over both in the data (its
   last event) and by today's date.

@@ -434,20 +434,36 @@ def _open_contract(source: str | os.PathLike[str] | None) -> Crm:
 
 def _conformed(raw: dict[str, ibis.Table], currency: str) -> dict[str, ibis.Table]:
     """The tables conformed to the contract, the amounts of deals, their stage history and their
-    changes converted into ``currency`` where fx_rates has a rate (see ``contract.with_rate``):
-    once, here, so every metric of every source sums amounts in one currency."""
+    changes, spend and recurring revenue converted into ``currency`` where fx_rates has a rate
+    (see ``contract.with_rate``): once, here, so every metric of every source sums amounts in
+    one currency."""
     tables = {name: contract.conform(name, table) for name, table in raw.items()}
-    if "fx_rates" not in tables or "opportunities" not in tables:
+    if "fx_rates" not in tables:
         return tables
-    # one small query spares every metric the rate lookup when all deals are in ``currency``
-    if not (tables["opportunities"].currency != currency).any().to_pyarrow().as_py():
-        return tables
-    deals = contract.with_rate(tables["opportunities"], tables["fx_rates"], currency)
-    rated = deals.fx_rate.notnull()
-    tables["opportunities"] = deals.mutate(
-        amount=ibis.ifelse(rated, deals.amount * deals.fx_rate, deals.amount),
-        currency=ibis.ifelse(rated, ibis.literal(currency), deals.currency),
-    ).select(*contract.TABLES["opportunities"].columns)
+    for name, (day, _shown, _words) in contract.CONVERTED.items():
+        # one small query spares every metric the rate lookup when all rows are in ``currency``
+        if name not in tables or not (tables[name].currency != currency).any().to_pyarrow().as_py():
+            continue
+        rows = contract.with_rate(tables[name], tables["fx_rates"], currency, day)
+        if name == "opportunities":
+            _convert_history(tables, rows)
+        tables[name] = _converted(
+            rows, name, "mrr" if name == "recurring_revenue" else "amount", currency
+        )
+    return tables
+
+
+def _converted(rows: ibis.Table, name: str, amount: str, currency: str) -> ibis.Table:
+    """``rows`` (with ``fx_rate``) with ``amount`` in ``currency`` where a rate applies."""
+    rated = rows.fx_rate.notnull()
+    return rows.mutate(
+        **{amount: ibis.ifelse(rated, rows[amount] * rows.fx_rate, rows[amount])},
+        currency=ibis.ifelse(rated, ibis.literal(currency), rows.currency),
+    ).select(*contract.TABLES[name].columns)
+
+
+def _convert_history(tables: dict[str, ibis.Table], deals: ibis.Table) -> None:
+    """Stage history and deal changes amounts at their deal's rate (in the deal's currency)."""
     rates = deals.select(rate_id=deals.opportunity_id, rate=deals.fx_rate.fill_null(1.0))
     for name in ("stage_history", "deal_changes"):
         if name in tables:
@@ -456,4 +472,3 @@ def _conformed(raw: dict[str, ibis.Table], currency: str) -> dict[str, ibis.Tabl
             tables[name] = joined.mutate(amount=joined.amount * joined.rate.fill_null(1.0)).select(
                 *contract.TABLES[name].columns
             )
-    return tables
