@@ -19,6 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "metrics.md"
 MODULES = (
+    "acquisition",
     "activity",
     "cohort",
     "enablement",
@@ -28,6 +29,7 @@ MODULES = (
     "landing",
     "pipeline",
     "quota",
+    "retention",
     "scope",
     "slippage",
     "stalls",
@@ -110,6 +112,7 @@ def test_headings_are_unique_and_every_link_within_the_doc_lands_on_one() -> Non
         ("quota", "Quota"),
         ("pipeline", "Pipeline flow"),
         ("efficiency", "Efficiency"),
+        ("unit_economics", "Unit economics"),
     ],
 )
 def test_each_report_s_caveats_say_where_its_numbers_are_defined(

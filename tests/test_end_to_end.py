@@ -54,6 +54,16 @@ KEYS = {
         "win_rate_with_content",
         "win_rate_without_content",
     },
+    "unit_economics": {
+        "cac",
+        "cac_payback_months",
+        "magic_number",
+        "nrr",
+        "grr",
+        "cltv",
+        "ltv_to_cac",
+        "new_customers",
+    },
 }
 FLOW_STEPS = ("start", "pulled_in", "pushed_in", "new", "increased", "decreased", "won", "lost")
 FLOW_STEPS += ("pushed_out", "pulled_out", "end")

@@ -193,6 +193,11 @@ def decimal(x: Any, digits: int = 1) -> str:
     return _signed(style().number(value, digits), value, False)
 
 
+def ratio(x: Any) -> str:
+    """A ratio read to the hundredth, e.g. the magic number: 0.754 -> "0.75"; "0,75"."""
+    return decimal(x, 2)
+
+
 def days(x: Any) -> str:
     """A duration in whole days: 41.6 -> "42 days", 1 -> "1 day"."""
     value = as_number(x)

@@ -3,6 +3,9 @@
 Three reps in two teams; four stages (two open, won, lost); four deals: o1 won, o2 lost,
 o3 and o4 open. Every optional table is present and consistent with the required ones: among the
 activities, a call on o1, an email on o2's account only, a meeting on o1 and a task on lead l1.
+Deal types: o1 and o2 are new business, o4 an expansion of a1 (a customer since o1), o3 has none.
+Spend: three months of marketing and sales, July's West sales in EUR; a1 pays 1,000 a month from
+September, the month after o1 was won.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ def valid_frames() -> Frames:
             "source": ["inbound", "outbound", "partner", "inbound"],
             "segment": ["SMB", "SMB", "MM", "SMB"],
             "product": ["Core", "Core", "Plus", "Core"],
+            "deal_type": ["new_business", "new_business", None, "expansion"],
         }
     )
     stages = pd.DataFrame(
@@ -194,6 +198,21 @@ def valid_frames() -> Frames:
             "opportunity_id": [None, "o1", None],
         }
     )
+    spend = pd.DataFrame(
+        {
+            "month": [date(2026, 7, 1)] * 4 + [date(2026, 8, 1)] * 3 + [date(2026, 9, 1)] * 3,
+            "category": ["marketing", "marketing", "sales", "sales"] + ["marketing", "sales",
+                         "sales"] * 2,
+            "channel": ["inbound", "partner", None, None] + ["inbound", None, None] * 2,
+            "team": ["East", None, "East", "West"] + ["East", "East", "West"] * 2,
+            "amount": [3000.0, 1000.0, 9000.0, 5000.0, 3000.0, 9000.0, 6000.0, 3500.0, 9500.0,
+                       6000.0],
+            "currency": ["USD", "USD", "USD", "EUR"] + ["USD"] * 6,
+        }
+    )  # fmt: skip
+    recurring_revenue = pd.DataFrame(
+        {"account_id": ["a1"], "month": [date(2026, 9, 1)], "mrr": [1000.0], "currency": ["USD"]}
+    )
     fx_rates = pd.DataFrame(
         {"currency": ["USD", "EUR"], "rate": [1.0, 1.1], "valid_from": [None, date(2026, 1, 1)]}
     )
@@ -209,6 +228,8 @@ def valid_frames() -> Frames:
         "activities": activities,
         "logins": logins,
         "content_events": content_events,
+        "spend": spend,
+        "recurring_revenue": recurring_revenue,
         "fx_rates": fx_rates,
     }
 

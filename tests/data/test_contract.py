@@ -10,7 +10,7 @@ import ibis
 import pandas as pd
 import pytest
 
-from salesops.data import contract, demo
+from salesops.data import contract, demo, sources
 from salesops.errors import ContractError, ContractProblem
 
 Frames = dict[str, pd.DataFrame]
@@ -460,3 +460,138 @@ def test_docs_contract_md_is_generated_from_the_contract() -> None:
         f"{contract.DOCS} differs from the contract; regenerate it: {contract_doc.COMMAND} "
         "(or make docs)"
     )
+
+
+# Deal types, spend and recurring revenue
+
+
+def test_a_source_may_leave_out_the_deal_type_column(frames: Frames, load: Load) -> None:
+    frames["opportunities"] = frames["opportunities"].drop(columns="deal_type")
+    assert contract.check(load(frames), "USD") == []
+    conformed = contract.conform("opportunities", load(frames)["opportunities"]).to_pandas()
+    assert conformed["deal_type"].isna().all()
+
+
+def test_a_deal_type_outside_the_three_is_a_problem(frames: Frames, load: Load) -> None:
+    frames["opportunities"].loc[3, "deal_type"] = "upsell"  # o4
+    assert contract.check(load(frames)) == [
+        ContractProblem(
+            "opportunities",
+            "deal_type",
+            "must be one of new_business, expansion, renewal",
+            1,
+            ["o4"],
+        )
+    ]
+
+
+@pytest.mark.parametrize("table", ["spend", "recurring_revenue"])
+def test_a_month_that_is_not_a_first_day_is_a_problem(
+    table: str, frames: Frames, load: Load
+) -> None:
+    frames[table].loc[0, "month"] = date(2026, 9, 15)
+    problems = contract.check(load(frames))
+    assert [(p.table, p.column, p.rule, p.rows) for p in problems] == [
+        (table, "month", "month is not the first day of a month", 1)
+    ]
+    assert problems[0].examples == ["2026-09-15"]
+
+
+def test_a_second_row_for_an_account_and_month_is_a_problem(frames: Frames, load: Load) -> None:
+    frames["recurring_revenue"] = pd.concat(
+        [frames["recurring_revenue"]] * 2, ignore_index=True
+    ).assign(mrr=[1000.0, 1200.0])
+    assert contract.check(load(frames)) == [
+        ContractProblem(
+            "recurring_revenue", None, "duplicate account_id and month", 2, ["a1 2026-09-01"]
+        )
+    ]
+
+
+def test_spend_and_revenue_need_no_deal_behind_them_and_may_be_zero(
+    frames: Frames, load: Load
+) -> None:
+    # an account billed outside the CRM's deals, a month of no spend: both fine
+    extra = pd.DataFrame(
+        {"account_id": ["z9"], "month": [date(2026, 8, 1)], "mrr": [0.0], "currency": ["USD"]}
+    )
+    frames["recurring_revenue"] = pd.concat([frames["recurring_revenue"], extra])
+    frames["spend"].loc[0, "amount"] = 0.0
+    assert contract.check(load(frames), "USD") == []
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "rule"),
+    [
+        ("category", "finance", "must be one of marketing, sales"),
+        ("amount", -5.0, "must be >= 0"),
+    ],
+)
+def test_a_spend_category_or_amount_outside_the_rules_is_a_problem(
+    column: str, value: object, rule: str, frames: Frames, load: Load
+) -> None:
+    frames["spend"].loc[1, column] = value
+    problems = contract.check(load(frames))
+    assert [(p.table, p.column, p.rule, p.rows) for p in problems] == [("spend", column, rule, 1)]
+
+
+def test_fx_rates_convert_spend_and_revenue_by_month_from_a_dated_change_on(
+    frames: Frames, load: Load
+) -> None:
+    # EUR is worth 1.1 from 2026-01-01 and 1.2 from 2026-08-01: July's rows at 1.1, August's and
+    # September's at 1.2; a rate from mid-September (1.5) applies from October's rows only
+    rates = pd.DataFrame(
+        {
+            "currency": ["EUR", "EUR"],
+            "rate": [1.2, 1.5],
+            "valid_from": [date(2026, 8, 1), date(2026, 9, 15)],
+        }
+    )
+    frames["fx_rates"] = pd.concat([frames["fx_rates"], rates], ignore_index=True)
+    frames["spend"]["currency"] = "EUR"
+    frames["recurring_revenue"] = pd.DataFrame(
+        {
+            "account_id": ["a1"] * 4,
+            "month": [date(2026, m, 1) for m in (7, 8, 9, 10)],
+            "mrr": [1000.0] * 4,
+            "currency": ["EUR"] * 4,
+        }
+    )
+    tables = load(frames)
+    assert contract.check(tables, "USD") == []
+    converted = sources._conformed(tables, "USD")  # as every source is read
+    revenue = converted["recurring_revenue"].to_pandas().sort_values("month")
+    assert revenue["mrr"].round(6).tolist() == [1100.0, 1200.0, 1200.0, 1500.0]
+    assert set(revenue["currency"]) == {"USD"}
+    spend = converted["spend"].to_pandas()
+    by_month = spend.groupby(spend["month"].astype(str))["amount"].sum().round(6).to_dict()
+    raw = frames["spend"].groupby(frames["spend"]["month"].astype(str))["amount"].sum()
+    assert by_month == {
+        "2026-07-01": round(raw["2026-07-01"] * 1.1, 6),
+        "2026-08-01": round(raw["2026-08-01"] * 1.2, 6),
+        "2026-09-01": round(raw["2026-09-01"] * 1.2, 6),
+    }
+
+
+def test_spend_or_revenue_no_rate_converts_is_a_problem_naming_the_month_or_account(
+    frames: Frames, load: Load
+) -> None:
+    frames["spend"].loc[0, "currency"] = "XYZ"  # July's East marketing
+    frames["spend"].loc[3, "month"] = date(2025, 12, 1)  # EUR, before its first rate
+    frames["recurring_revenue"].loc[0, "currency"] = "GBP"  # no rate at all
+    assert contract.check(load(frames), "USD") == [
+        ContractProblem(
+            "spend",
+            "currency",
+            "no fx_rates rate into USD on the month spent",
+            2,
+            ["2025-12-01", "2026-07-01"],
+        ),
+        ContractProblem(
+            "recurring_revenue",
+            "currency",
+            "no fx_rates rate into USD on the month billed",
+            1,
+            ["a1"],
+        ),
+    ]

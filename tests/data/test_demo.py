@@ -32,7 +32,7 @@ Tables = dict[str, pd.DataFrame]
 END = pd.Timestamp(DEMO_END)
 HISTORY = [Quarter.containing(DEMO_START).shift(k) for k in range(12)]  # 2023Q4 .. 2026Q3
 NEXT = Quarter.containing(DEMO_END).next()  # 2026Q4: its quotas are set by DEMO_END
-DATE_COLUMNS = {"hire_date", "end_date", "close_date", "quarter_start", "valid_from"}
+DATE_COLUMNS = {"hire_date", "end_date", "close_date", "quarter_start", "valid_from", "month"}
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +164,7 @@ def test_column_dtypes_follow_the_conventions(demo: Tables) -> None:
                 assert series.dtype == "datetime64[ns]", where
                 if column in DATE_COLUMNS:  # dates sit at midnight
                     assert (series.dropna() == series.dropna().dt.normalize()).all(), where
-            elif column in ("amount", "quota", "rate", "probability"):
+            elif column in ("amount", "quota", "rate", "probability", "mrr"):
                 assert series.dtype == "float64", where
             elif column in ("is_closed", "is_won"):
                 assert series.dtype == "bool", where

@@ -262,6 +262,8 @@ def test_as_of_is_the_latest_event_and_ignores_open_deals_expected_close_dates(
         "activities": 4,
         "logins": 3,
         "content_events": 3,
+        "spend": 10,
+        "recurring_revenue": 1,
         "fx_rates": 2,
     }
 

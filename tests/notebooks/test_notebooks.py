@@ -25,7 +25,15 @@ from salesops.report.outcome import Outcome
 from salesops.report.pages.report import PageInfo, render_report
 
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
-ANALYSES = {"funnel", "cohort", "forecast_accuracy", "quota", "pipeline", "efficiency"}
+ANALYSES = {
+    "funnel",
+    "cohort",
+    "forecast_accuracy",
+    "quota",
+    "pipeline",
+    "efficiency",
+    "unit_economics",
+}
 EXPLORE, SKIP = "explore", "skip-execution"
 # The headline figure that the won deals an Explore section drills into add up to.
 WON_TOTAL = {"funnel": "won_amount", "quota": "bookings_total"}
@@ -98,6 +106,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "percent": formatting.percent,
     "count": formatting.count,
     "decimal": formatting.decimal,
+    "ratio": formatting.ratio,
     "yes_no": yes_no,
     "days": formatting.days,
     "multiple": formatting.multiple,
@@ -214,7 +223,7 @@ def assert_rows_are_the_frame_formatted(name: str, table: Table) -> None:
         written = [write(value) for value in values]
         shown = [row[list(frame.columns).index(column)] for row in table.rows]
         assert written == shown, (name, column)
-        if kind in ("money", "percent", "count", "decimal", "days", "multiple"):
+        if kind in ("money", "percent", "count", "decimal", "ratio", "days", "multiple"):
             assert pd.api.types.is_numeric_dtype(values), (name, column, values.dtype)
         if kind == "text":
             assert not any(FORMATTED_NUMBER.fullmatch(cell) for cell in shown), (name, column)

@@ -203,18 +203,18 @@ CASES: dict[str, Case] = {
         write_bytes("stages.csv", b""),
     ),
     "CSV with a broken row": Case(
-        "cannot read {src}/opportunities.csv: line 183 has 3 fields where the header has 14",
+        "cannot read {src}/opportunities.csv: line 183 has 3 fields where the header has 15",
         write_bytes("opportunities.csv", b'O9,R0001,"A1,2026-01-01\n', append=True),
     ),
     "CSV that is not UTF-8": Case(
         "cannot read {src}/opportunities.csv: Invalid Input Error: CSV Error on Line: 183\n"
         "Original Line: O0007201,R0041,A001313,2026-09-30 12:15:15,2026-10-21,Prospecting,"
-        "False,False,24700.0,USD,pipeline,Event,Mid-Market,Analytics\n"
+        "False,False,24700.0,USD,pipeline,Event,Mid-Market,Analytics,expansion\n"
         "Invalid unicode (byte sequence mismatch) detected. This file is not utf-8 encoded.",
         write_bytes(
             "opportunities.csv",
             b"O9,R0001,A1,2026-01-01 00:00:00,2026-02-01,Closed Won,True,True,5,USD,closed,"
-            b"Caf\xe9,SMB,Core\n",
+            b"Caf\xe9,SMB,Core,new_business\n",
             append=True,
         ),
     ),
@@ -272,7 +272,7 @@ CASES: dict[str, Case] = {
     ),
     "unknown analysis": Case(
         "unknown analysis 'churn' (known analyses: cohort, efficiency, forecast_accuracy, funnel, "
-        "pipeline, quota)",
+        "pipeline, quota, unit_economics)",
         args=("--analysis", "churn"),
     ),
     "unknown params key": Case(
@@ -393,7 +393,12 @@ CASES: dict[str, Case] = {
         set_cell("opportunities", "currency", "XYZ"),
     ),
     "fx rate of zero": Case(
-        problems("fx_rates.rate: must be > 0: 1 row (e.g. '0')"),
+        problems(
+            "fx_rates.rate: must be > 0: 1 row (e.g. '0')",
+            # GBP's only rate: the customers billed in GBP can no longer be converted
+            "recurring_revenue.currency: no fx_rates rate into USD on the month billed: 392 rows "
+            "(e.g. 'A002627', 'A002636', 'A002643', 'A002644', 'A002662')",
+        ),
         set_cell("fx_rates", "rate", "0", row=2),
     ),
     "lead created in 2062": Case(

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
+from salesops import formatting
 from salesops.analyses.data import ReportData
 from salesops.analyses.scope import Scope
 from salesops.periods import Quarter
+from salesops.present import Text, escape_markdown
 from salesops.present.tables import ColumnFormat, Table, table
+
+TREND_QUARTERS = 4  # a trend shows the quarter and the three before it
+T = TypeVar("T")
 
 
 class QuarterReport(ABC):
@@ -25,6 +30,32 @@ class QuarterReport(ABC):
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.data = ReportData()
+        self._results: dict[tuple[str, str], Any] = {}
+
+    def _once(self, name: str, quarter: Quarter, compute: Callable[[], T]) -> T:
+        """``compute()`` for ``name`` and ``quarter``, computed the first time only."""
+        key = (name, quarter.label)
+        if key not in self._results:
+            self._results[key] = compute()
+        return self._results[key]
+
+    @cached_property
+    def trend_quarters(self) -> list[Quarter]:
+        """The quarter and the ones before it, back to the data's first (at most four)."""
+        first = self.scope.crm.first_quarter(self.scope.settings.fiscal_year_start_month)
+        return [q for q in self.scope.quarter.trailing(TREND_QUARTERS) if q >= first]
+
+    def _team_text(self) -> str:
+        return escape_markdown(self.scope.team_label)
+
+    def _quarter_text(self) -> str:
+        return formatting.quarter(self.scope.quarter)
+
+    def _nothing(self, sentence: str) -> Text:
+        """A section with nothing to show, said as ``sentence`` with the team and quarter (a
+        sentence that starts with the team starts with a capital: "All teams had ...")."""
+        text = sentence.format(team=self._team_text(), quarter=self._quarter_text())
+        return Text(text[:1].upper() + text[1:])
 
     def table(self, df: pd.DataFrame, formats: Mapping[str, ColumnFormat], **options: Any) -> Table:
         """``present.table`` with amounts in the report's currency."""

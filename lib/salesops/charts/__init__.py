@@ -9,7 +9,6 @@ from __future__ import annotations
 from salesops.charts.cohort import lead_conversion_windows, ramp_curves, won_share_heatmap
 from salesops.charts.efficiency import (
     activity_by_type,
-    quarter_trend,
     touch_distribution,
     weeks_active,
     win_rates_with_content,
@@ -25,6 +24,8 @@ from salesops.charts.pipeline import (
 )
 from salesops.charts.quota import attainment_distribution, attainment_vs_tenure, rep_attainment
 from salesops.charts.theme import safe_label
+from salesops.charts.trend import quarter_trend
+from salesops.charts.unit_economics import spend_by_channel
 
 __all__ = [
     "accuracy_by_week",
@@ -42,6 +43,7 @@ __all__ = [
     "rep_attainment",
     "rep_bias",
     "safe_label",
+    "spend_by_channel",
     "stage_funnel",
     "stalled_by_stage",
     "time_to_close",

@@ -186,52 +186,6 @@ def weeks_active(
 
 
 @themed
-def quarter_trend(
-    trend: pd.DataFrame,
-    series: Mapping[str, str],
-    percent: bool = False,
-    title: str | None = None,
-) -> Figure:
-    """Lines over quarters, one per ``series`` column (column -> legend label), each point
-    labelled. ``trend``: a ``quarter`` column (labels as shown) and the series' columns (a
-    missing value leaves a gap); ``percent``: values are fractions shown as percents. The title
-    defaults to "The last four quarters"."""
-    title = title or _("The last four quarters")
-    require_columns(trend, ("quarter", *series), "quarter_trend")
-    if trend.empty or trend[list(series)].isna().all().all():
-        return no_data(title)
-    fig, ax = new_figure(height=3.4)
-    positions = np.arange(len(trend))
-    write = formatting.percent if percent else formatting.decimal
-    for colour, (column, label) in zip((BLUE, ORANGE, GREY), series.items(), strict=False):
-        values = trend[column].astype(float).to_numpy()
-        ax.plot(positions, values, color=colour, marker="o", label=safe_label(label))
-        for x, y in zip(positions, values, strict=True):
-            if not np.isnan(y):
-                ax.annotate(
-                    safe_label(write(y)),
-                    (x, y),
-                    textcoords="offset points",
-                    xytext=(0, 7),
-                    ha="center",
-                    fontsize=9,
-                    bbox=LABEL_BOX,
-                )
-    ax.set_xticks(positions, [safe_label(q) for q in trend["quarter"]])
-    ax.set_xlim(-0.4, len(trend) - 0.6)
-    if percent:
-        ax.set_ylim(0, 1.1)
-        percent_axis(ax)
-    else:
-        # all zeros (no touch logged in any quarter) would make a flat, singular axis
-        top = float(np.nanmax(trend[list(series)].to_numpy(float))) * 1.25
-        ax.set_ylim(bottom=0, top=top or 1.0)
-    ax.legend(loc="lower left", fontsize=9)
-    ax.set_title(safe_label(title))
-    return fig
-
-
-@themed
 def win_rates_with_content(groups: pd.DataFrame, title: str | None = None) -> Figure:
     """Two bars: the win rate of closed deals with content shared and without, each with its
     95 % Wilson interval and labelled with its deals.

@@ -13,8 +13,9 @@ the next quarter's quotas are already set on ``DEMO_END``.
 
 Deal changes (close-date pushes, requotes, forecast-category moves between stage entries) come
 from a second generator, seeded with ``(seed, _CHANGES_STREAM)``, and the activities, sign-ins and
-content events (``demo_activity``) from a third, seeded with ``(seed, _ACTIVITY_STREAM)``, so that
-every other table is the same with or without them.
+content events (``demo_activity``) from a third, seeded with ``(seed, _ACTIVITY_STREAM)``, and the
+deals' types, spend and recurring revenue (``demo_revenue``) from a fourth, seeded with
+``(seed, _REVENUE_STREAM)``, so that every other table is the same with or without them.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 from ibis.backends.sql.datatypes import DuckDBType
 
-from salesops.data import contract, demo_activity
+from salesops.data import contract, demo_activity, demo_revenue
 from salesops.data.contract import FORECAST_CATEGORIES
 from salesops.errors import ParamsError
 
@@ -130,6 +131,7 @@ _DOWNGRADE = 0.3  # chance a push takes a commit deal back to best case
 _UPGRADE = 0.5  # chance a best-case deal is committed before it is won
 _FADE = 0.3  # chance a committed or best-case deal falls back to pipeline before it is lost
 _ACTIVITY_STREAM = 23  # second word of the seed of activities, sign-ins and content events
+_REVENUE_STREAM = 29  # second word of the seed of deal types, spend and recurring revenue
 
 _FIRST_NAME_TEXT = (
     "Aaliyah Adam Aisha Alejandro Amara Ana Andrei Anika Ben Björn Camila Carlos Chen Chloé Chris "
@@ -976,7 +978,7 @@ def _stages() -> pd.DataFrame:
 
 
 def _fx_rates() -> pd.DataFrame:
-    """All demo amounts are USD; EUR and GBP rows exist so the table does."""
+    """Deal amounts are USD; EUR and GBP bill some customers' recurring revenue."""
     return pd.DataFrame(
         {
             "currency": np.array(["USD", "EUR", "GBP"], dtype=object),
@@ -1009,6 +1011,12 @@ def generate(seed: int = DEFAULT_SEED, scale: int = 1) -> dict[str, pd.DataFrame
     changes = _deal_changes(np.random.default_rng([seed, _CHANGES_STREAM]), deals)
     activity_rng = np.random.default_rng([seed, _ACTIVITY_STREAM])
     activity = demo_activity.tables(activity_rng, reps, opportunities, leads, DEMO_END)
+    fx_rates = _fx_rates()
+    revenue_rng = np.random.default_rng([seed, _REVENUE_STREAM])
+    deal_types, revenue = demo_revenue.tables(
+        revenue_rng, reps, opportunities, fx_rates, SOURCES, DEMO_START, DEMO_END
+    )
+    opportunities = opportunities.assign(deal_type=deal_types)
     return {
         "reps": reps,
         "leads": leads,
@@ -1019,7 +1027,8 @@ def generate(seed: int = DEFAULT_SEED, scale: int = 1) -> dict[str, pd.DataFrame
         "quotas": quotas,
         "forecast_submissions": forecasts,
         **activity,
-        "fx_rates": _fx_rates(),
+        **revenue,
+        "fx_rates": fx_rates,
     }
 
 

@@ -14,7 +14,9 @@ Modules: ``scope`` (team and period filters), ``pipeline`` (deal state as of a d
 ``slippage`` (close-date pushes), ``stalls`` (time in stage and stalled deals), ``landing``
 (pacing and where a quarter lands), ``touches`` (activity attribution and touches per deal),
 ``activity`` (active reps, activity per rep and CRM adoption), ``enablement`` (content shared and
-the win rates with and without it), ``stats``.
+the win rates with and without it), ``acquisition`` (new customers, CAC, payback, CAC ratio and
+magic number), ``retention`` (net and gross revenue retention, logo churn and lifetime value),
+``stats``.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from salesops.i18n import N_, _
 from salesops.vocabulary import HEADLINE_MIMETYPE
 
 Direction = Literal["up", "down", "flat"]
-Format = Literal["percent", "money", "count", "decimal", "days"]
+Format = Literal["percent", "money", "count", "decimal", "ratio", "days"]
 
 _ARROWS = {"up": "▲", "down": "▼", "flat": "■"}
 _WORDS = {"up": N_("Up"), "down": N_("Down"), "flat": N_("No change")}
@@ -169,7 +169,11 @@ def _change_text(fmt: Format, diff: float, previous: float, currency: str) -> st
     sign = "+" if diff > 0 else "-" if diff < 0 else ""
     if fmt == "days":
         return sign + formatting.days(abs(diff))
-    amounts = {"money": lambda x: formatting.money(x, currency), "decimal": formatting.decimal}
+    amounts = {
+        "money": lambda x: formatting.money(x, currency),
+        "decimal": formatting.decimal,
+        "ratio": formatting.ratio,
+    }
     amount = amounts.get(fmt, formatting.count)(abs(diff))
     if previous == 0:
         return sign + amount
@@ -181,6 +185,8 @@ def _shown_as_zero(fmt: Format, diff: float) -> bool:
         return round(diff * 100, 1) == 0
     if fmt == "decimal":
         return round(diff, 1) == 0
+    if fmt == "ratio":
+        return round(diff, 2) == 0
     return round(diff) == 0
 
 
@@ -189,6 +195,7 @@ _FORMATS = {
     "money": formatting.money,
     "count": lambda x, _currency: formatting.count(x),
     "decimal": lambda x, _currency: formatting.decimal(x),
+    "ratio": lambda x, _currency: formatting.ratio(x),
     "days": lambda x, _currency: formatting.days(x),
 }
 

@@ -20,7 +20,17 @@ from salesops import formatting
 from salesops.i18n import _
 
 ColumnFormat = Literal[
-    "money", "percent", "count", "decimal", "days", "multiple", "date", "month", "yes_no", "text"
+    "money",
+    "percent",
+    "count",
+    "decimal",
+    "ratio",
+    "days",
+    "multiple",
+    "date",
+    "month",
+    "yes_no",
+    "text",
 ]
 _MONTH = re.compile(r"^\d{4}-\d{2}$")  # a month label such as "2026-01"
 
@@ -66,6 +76,7 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "percent": formatting.percent,
     "count": formatting.count,
     "decimal": formatting.decimal,
+    "ratio": formatting.ratio,
     "days": formatting.days,
     "multiple": formatting.multiple,
     "date": _date,
@@ -75,7 +86,7 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
 }
 # Right-aligned in tables. A multiple ("2.8×") stays left, beside the name it qualifies, as the
 # coverage table has always shown it.
-_NUMERIC = frozenset({"money", "percent", "count", "decimal", "days"})
+_NUMERIC = frozenset({"money", "percent", "count", "decimal", "ratio", "days"})
 
 TABLE_CSS = """<style>
 .so-table{border-collapse:collapse;margin:8px 0 24px;font-size:.9rem;

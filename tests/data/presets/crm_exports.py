@@ -25,6 +25,25 @@ def write(folder: Path, name: str, text: str, encoding: str = "utf-8", bom: bool
     return path
 
 
+def add_column(path: Path, name: str, values: tuple[str, ...]) -> None:
+    """Append the column ``name`` with ``values`` (one a row, in order) to a CSV file ``write``
+    wrote (UTF-8, CRLF)."""
+    lines = path.read_bytes().decode("utf-8").split("\r\n")[:-1]
+    cells = (name, *values)
+    rows = [f"{line},{cell}" for line, cell in zip(lines, cells, strict=True)]
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode("utf-8"))
+
+
+# Opportunity.Type of O1 to O7: known types, one the preset does not know (Pilot), one empty
+OPPORTUNITY_TYPES = (
+    "New Business",
+    "Existing Customer - Upgrade",
+    "Renewal",
+    "Existing Customer - Replacement",
+    "Pilot",
+    "Pilot",
+    "",
+)
 NEGOCIATION_NFD = "Ne\u0301gociation"  # decomposed é, as some tools write it
 
 
@@ -77,6 +96,7 @@ def salesforce_export(folder: Path) -> Path:
         O7,U1,A4,Before go-live,Gagné,1,1,4000,USD,2026-07-20,2026-05-20T08:00:00.000Z,Closed,Web,0
         """,
     )
+    add_column(folder / "Opportunity.csv", "Type", OPPORTUNITY_TYPES)
     write(
         folder,
         "OpportunityHistory.csv",
@@ -190,7 +210,44 @@ def salesforce_export(folder: Path) -> Path:
         H5,U3,2026-08-04T09:00:00.000Z,Application,Success
         """,
     )
+    write(
+        folder,
+        "Campaign.csv",
+        """
+        Id,Name,Type,StartDate,ActualCost,BudgetedCost,CurrencyIsoCode,IsDeleted
+        C1,July webinar,web,2026-07-09,1500,2000,USD,0
+        C2,Salon Paris,Trade Show,2026-07-20,"4,000.00",5000,EUR,0
+        C3,Partner day,Partner,2026-08-02T10:00:00.000Z,800,,USD,0
+        C4,Webinar again,Web,2026-07-28,500,,USD,0
+        C5,Planned,Webinar,2026-10-01,,5000,USD,0
+        C6,Deleted,Web,2026-07-01,999,,USD,1
+        """,
+    )
+    write_finance(folder)
     return folder
+
+
+def write_finance(folder: Path) -> None:
+    """What finance and billing add beside any CRM export: sales spend and recurring revenue."""
+    write(
+        folder,
+        "spend.csv",
+        """
+        month,category,channel,team,amount,currency
+        2026-07-01,sales,,Enterprise,20000,USD
+        2026-08-01,sales,,Enterprise,21000,USD
+        """,
+    )
+    write(
+        folder,
+        "recurring_revenue.csv",
+        """
+        account_id,month,mrr,currency
+        A1,2026-09-01,1000,USD
+        A3,2026-08-01,833.33,USD
+        A3,2026-09-01,833.33,USD
+        """,
+    )
 
 
 def hubspot_export(folder: Path) -> Path:
@@ -255,12 +312,12 @@ def hubspot_export(folder: Path) -> Path:
         folder,
         "deal.csv",
         """
-        deal_id,owner_id,deal_pipeline_id,deal_pipeline_stage_id,property_createdate,property_closedate,property_amount,property_amount_in_home_currency,property_deal_currency_code,is_deleted
-        1,101,default,closedwon,2026-07-01T09:00:00Z,2026-08-14T00:00:00Z,9000,10000,EUR,false
-        2,102,default,closedlost,2026-07-02T10:00:00Z,2026-09-01T00:00:00Z,5000,5000,USD,false
-        3,101,default,contractsent,2026-08-03T11:00:00Z,2026-11-30T00:00:00Z,3000,3000,USD,false
-        4,102,renewals,r_won,2026-07-05T11:00:00Z,2026-09-15T00:00:00Z,2000,2000,USD,false
-        5,101,default,closedwon,2026-07-06T11:00:00Z,2026-07-20T00:00:00Z,1000,1000,USD,true
+        deal_id,owner_id,deal_pipeline_id,deal_pipeline_stage_id,property_createdate,property_closedate,property_amount,property_amount_in_home_currency,property_deal_currency_code,is_deleted,property_dealtype
+        1,101,default,closedwon,2026-07-01T09:00:00Z,2026-08-14T00:00:00Z,9000,10000,EUR,false,newbusiness
+        2,102,default,closedlost,2026-07-02T10:00:00Z,2026-09-01T00:00:00Z,5000,5000,USD,false,existingbusiness
+        3,101,default,contractsent,2026-08-03T11:00:00Z,2026-11-30T00:00:00Z,3000,3000,USD,false,partnership
+        4,102,renewals,r_won,2026-07-05T11:00:00Z,2026-09-15T00:00:00Z,2000,2000,USD,false,Renewal
+        5,101,default,closedwon,2026-07-06T11:00:00Z,2026-07-20T00:00:00Z,1000,1000,USD,true,newbusiness
         """,
     )
     write(
@@ -297,6 +354,14 @@ def hubspot_export(folder: Path) -> Path:
         """,
     )
     hubspot_engagements(folder)
+    write(  # from billing; no spend.csv
+        folder,
+        "recurring_revenue.csv",
+        """
+        account_id,month,mrr,currency
+        C1,2026-09-01,800,USD
+        """,
+    )
     write(
         folder,
         "login_history.csv",
@@ -389,9 +454,11 @@ tables:
       is_closed: Fermée
       is_won: Gagnée
       amount: Montant
+      deal_type: Type
     values:
       is_closed: {Oui: "true", Non: "false"}
       is_won: {Oui: "true", Non: "false"}
+      deal_type: {Nouveau: new_business, Extension: expansion, Renouvellement: renewal}
     dates: {created_at: "%d/%m/%Y %Hh%M"}
     constants: {currency: EUR}
   stages:
@@ -426,6 +493,13 @@ tables:
     values:
       event: {Consulté: view, Partagé: share}
     dates: {occurred_at: "%d/%m/%Y %Hh%M"}
+  spend:
+    file: depenses.csv
+    columns: {month: Mois, category: Poste, channel: Canal, team: Équipe, amount: Montant}
+    values:
+      category: {Marketing: marketing, Ventes: sales}
+    constants:
+      currency: EUR
 """
 
 
@@ -448,10 +522,10 @@ def generic_export(folder: Path) -> Path:
         folder,
         "affaires.csv",
         """
-        ID;Vendeur;Créée le;Clôture;Étape;Fermée;Gagnée;Montant
-        A1;V1;01/07/2026 09h00;14/08/2026;Gagné;Oui;Oui;1200
-        A2;V2;02/07/2026 10h00;01/09/2026;Perdu;Oui;Non;800
-        A3;V1;03/08/2026 11h00;30/11/2026;Proposition;Non;Non;500
+        ID;Vendeur;Créée le;Clôture;Étape;Fermée;Gagnée;Montant;Type
+        A1;V1;01/07/2026 09h00;14/08/2026;Gagné;Oui;Oui;1200;Nouveau
+        A2;V2;02/07/2026 10h00;01/09/2026;Perdu;Oui;Non;800;Extension
+        A3;V1;03/08/2026 11h00;30/11/2026;Proposition;Non;Non;500;
         """,
         encoding="windows-1252",
     )
@@ -507,6 +581,23 @@ def generic_export(folder: Path) -> Path:
         Vendeur;Document;Action;Quand;Affaire
         V1;étude-de-cas-03;Consulté;15/07/2026 09h00;
         V1;étude-de-cas-03;Partagé;15/07/2026 10h00;A1
+        """,
+    )
+    write(
+        folder,
+        "depenses.csv",
+        """
+        Mois;Poste;Canal;Équipe;Montant
+        01/07/2026;Marketing;Salons;;3000
+        01/08/2026;Ventes;;Québec;12500
+        """,
+    )
+    write(
+        folder,
+        "recurring_revenue.csv",
+        """
+        account_id,month,mrr,currency
+        C1,2026-09-01,100,EUR
         """,
     )
     return folder

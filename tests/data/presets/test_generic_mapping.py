@@ -128,3 +128,17 @@ def test_a_header_that_names_a_column_twice_is_named_with_its_file(tmp_path: Pat
     path.write_text(text.replace("Étape;", "Montant;", 1), encoding="windows-1252")
     with pytest.raises(SourceError, match=r"affaires\.csv: its header names montant twice"):
         open_crm(folder, preset=str(folder / "mapping.yaml"))
+
+
+def test_spend_recurring_revenue_and_deal_types_map_like_any_contract_table(crm: Crm) -> None:
+    deals = crm.table("opportunities").to_pandas().set_index("opportunity_id").sort_index()
+    assert deals["deal_type"].tolist() == ["new_business", "expansion", None]
+    spend = crm.table("spend").to_pandas().sort_values("month")
+    # day first: 01/08/2026 is 1 August; the categories through the value map, EUR a constant
+    assert spend[["month", "category", "channel", "team", "amount"]].values.tolist() == [
+        [pd.Timestamp("2026-07-01"), "marketing", "Salons", None, 3000.0],
+        [pd.Timestamp("2026-08-01"), "sales", None, "Québec", 12500.0],
+    ]
+    assert set(spend["currency"]) == {"EUR"}
+    revenue = crm.table("recurring_revenue").to_pandas()
+    assert revenue[["account_id", "mrr", "currency"]].values.tolist() == [["C1", 100.0, "EUR"]]

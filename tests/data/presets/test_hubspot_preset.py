@@ -39,6 +39,7 @@ def test_the_export_meets_the_contract(crm: Crm) -> None:
         "quotas",
         "forecast_submissions",
         "content_events",
+        "spend",
         "fx_rates",
     }
 
@@ -242,3 +243,18 @@ def test_without_engagements_or_login_history_the_sections_are_off_in_words(
     assert "No engagement files (engagement, engagement_call, ...): activities off." in summary
     assert "No login history file" in summary
     assert crm.problems() == []
+
+
+def test_dealtype_maps_to_the_deal_type_and_finance_files_are_read_beside_the_export(
+    crm: Crm,
+) -> None:
+    deals = crm.table("opportunities").to_pandas().set_index("opportunity_id").sort_index()
+    # newbusiness, existingbusiness, an unknown partnership (empty), Renewal in any case
+    assert deals["deal_type"].tolist() == ["new_business", "expansion", None, "renewal"]
+    summary = crm.summary()
+    assert "1 deal with a dealtype the preset does not know ('partnership')" in summary
+    assert "No spend file: customer acquisition cost (CAC)" in summary
+    assert "add spend.csv (month, category" in summary
+    revenue = crm.table("recurring_revenue").to_pandas()
+    assert revenue[["account_id", "mrr"]].values.tolist() == [["C1", 800.0]]
+    assert "recurring_revenue      <- recurring_revenue.csv (contract columns)" in summary

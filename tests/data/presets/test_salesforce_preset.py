@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -317,3 +318,75 @@ def test_login_history_gives_the_reps_successful_sign_ins(crm: Crm) -> None:
         ("U2", pd.Timestamp("2026-07-02 08:45")),
         ("U3", pd.Timestamp("2026-08-04 09:00")),
     ]
+
+
+def test_opportunity_type_maps_to_the_deal_type_and_unknown_types_are_counted(crm: Crm) -> None:
+    deals = _frame(crm, "opportunities", "opportunity_id")
+    assert deals["deal_type"].tolist() == [
+        "new_business",  # New Business
+        "expansion",  # Existing Customer - Upgrade
+        "renewal",  # Renewal
+        "renewal",  # Existing Customer - Replacement
+        None,  # Pilot: not a type the preset knows
+        None,  # no Type
+    ]
+    assert "1 deal with an Opportunity Type the preset does not know ('Pilot')" in crm.summary()
+
+
+def test_campaign_costs_are_marketing_spend_by_month_and_channel_beside_spend_csv(
+    crm: Crm,
+) -> None:
+    spend = crm.table("spend").to_pandas()
+    spend = spend.sort_values(["month", "category", "channel"]).reset_index(drop=True)
+    rows = spend[["month", "category", "channel", "team", "amount", "currency"]]
+    # July: the web campaigns (1,500 + 500) under the LeadSource's spelling Web; the trade show
+    # 4,000 EUR at 0.8 per USD; August: the partner day. C5 has no ActualCost yet, C6 is
+    # deleted. The sales rows come from spend.csv.
+    assert rows.values.tolist() == [
+        [pd.Timestamp("2026-07-01"), "marketing", "Trade Show", None, 5000.0, "USD"],
+        [pd.Timestamp("2026-07-01"), "marketing", "Web", None, 2000.0, "USD"],
+        [pd.Timestamp("2026-07-01"), "sales", None, "Enterprise", 20000.0, "USD"],
+        [pd.Timestamp("2026-08-01"), "marketing", "Partner", None, 800.0, "USD"],
+        [pd.Timestamp("2026-08-01"), "sales", None, "Enterprise", 21000.0, "USD"],
+    ]
+    assert "spend                  <- Campaign (ActualCost by StartDate's month and Type) + " in (
+        crm.summary()
+    )
+    revenue = crm.table("recurring_revenue").to_pandas()
+    assert sorted(revenue["account_id"]) == ["A1", "A3", "A3"]
+
+
+def test_a_spend_csv_with_marketing_rows_replaces_the_campaigns(
+    export: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "finance"
+    shutil.copytree(export, folder)
+    write(
+        folder,
+        "spend.csv",
+        """
+        month,category,channel,team,amount,currency
+        2026-07-01,marketing,Web,,7000,USD
+        2026-07-01,sales,,Enterprise,20000,USD
+        """,
+    )
+    crm = open_crm(folder, preset="salesforce")
+    assert crm.problems() == []
+    assert crm.table("spend").to_pandas()["amount"].sum() == 27000.0
+    assert "spend.csv holds marketing spend: it replaces the Campaigns' ActualCost" in (
+        crm.summary()
+    )
+
+
+def test_without_campaign_or_spend_csv_spend_is_missing_in_words(
+    export: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "nocampaign"
+    shutil.copytree(export, folder)
+    for name in ("Campaign.csv", "spend.csv", "recurring_revenue.csv"):
+        (folder / name).unlink()
+    crm = open_crm(folder, preset="salesforce")
+    assert {"spend", "recurring_revenue"} <= set(crm.missing)
+    summary = crm.summary()
+    assert "No Campaign.csv: marketing spend (customer acquisition cost, payback" in summary
+    assert "No recurring_revenue file: revenue retention (NRR, GRR)" in summary

@@ -3,10 +3,8 @@ quarter's results, computed once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from functools import cached_property
-from typing import Any, TypeVar
 
 from salesops import formatting
 from salesops.analyses.report import QuarterReport
@@ -14,10 +12,6 @@ from salesops.analyses.scope import Scope
 from salesops.i18n import ngettext
 from salesops.metrics import activity, enablement, touches
 from salesops.periods import Quarter
-from salesops.present import Text, escape_markdown
-
-TREND_QUARTERS = 4  # the quarter and the three before it
-T = TypeVar("T")
 
 
 class EfficiencySections(QuarterReport):
@@ -27,18 +21,11 @@ class EfficiencySections(QuarterReport):
     def __init__(self, scope: Scope, adoption_weeks: int) -> None:
         super().__init__(scope)
         self.adoption_weeks = adoption_weeks
-        self._results: dict[tuple[str, str], Any] = {}
 
     @cached_property
     def as_of(self) -> date:
         """The data's last day (``Crm.as_of``): later weeks of a quarter are still to come."""
         return self.scope.crm.as_of()
-
-    def _once(self, name: str, quarter: Quarter, compute: Callable[[], T]) -> T:
-        key = (name, quarter.label)
-        if key not in self._results:
-            self._results[key] = compute()
-        return self._results[key]
 
     def _cut_off(self, quarter: Quarter) -> date | None:
         """The data's last day when it falls inside ``quarter``: weeks after it are not counted."""
@@ -84,28 +71,10 @@ class EfficiencySections(QuarterReport):
             lambda: enablement.enablement(self.scope.tables, quarter, self.scope.team),
         )
 
-    @cached_property
-    def trend_quarters(self) -> list[Quarter]:
-        """The quarter and the ones before it, back to the data's first (at most four)."""
-        first = self.scope.crm.first_quarter(self.scope.settings.fiscal_year_start_month)
-        return [q for q in self.scope.quarter.trailing(TREND_QUARTERS) if q >= first]
-
     @property
     def _team_column(self) -> list[str]:
         """The team column of a rep table: shown across teams only."""
         return ["team"] if self.scope.all_teams else []
-
-    def _team_text(self) -> str:
-        return escape_markdown(self.scope.team_label)
-
-    def _quarter_text(self) -> str:
-        return formatting.quarter(self.scope.quarter)
-
-    def _nothing(self, sentence: str) -> Text:
-        """A section with nothing to show, said as ``sentence`` with the team and quarter (a
-        sentence that starts with the team starts with a capital: "All teams had ...")."""
-        text = sentence.format(team=self._team_text(), quarter=self._quarter_text())
-        return Text(text[:1].upper() + text[1:])
 
 
 def reps_text(count: int) -> str:

@@ -16,7 +16,7 @@ import ibis
 from salesops import config
 from salesops.data import contract
 from salesops.data.locations import MAPPING_FILE
-from salesops.data.presets import repairs
+from salesops.data.presets import generic, repairs
 from salesops.data.presets.export import load_export
 from salesops.data.presets.log import MappingLog
 from salesops.data.presets.mapping import Context, MappingFile, load_mapping
@@ -64,12 +64,15 @@ def map_folder(
     options = mapping or MappingFile.model_validate({"preset": name})
     export = load_export(
         folder,
-        preset.objects,
+        preset.files,
         MappingLog(name),
         encoding=options.encoding,
         renamed=preset.renamed_files(options),
     )
-    preset.maps(export, Context(options, currency, start_month))
+    ctx = Context(options, currency, start_month)
+    preset.maps(export, ctx)
+    if not preset.contract_tables:
+        generic.map_shared(export, ctx)
     repairs.repair(export, preset.blank_fills(options))
     found = [table for table in contract.TABLES if export.has_table(table)]
     for table in found:  # read and map the files once, not again in every query of a report

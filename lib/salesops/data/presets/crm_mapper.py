@@ -2,7 +2,8 @@
 views that every CRM's deals and reps become the same way.
 
 A CRM mapper builds a deals table (``id``, ``owner``, ``account``, the ``deal_dates``, ``stage``,
-``fc`` for the forecast category, ``source``, and what it needs for the rest) and a reps table
+``fc`` for the forecast category, ``source``, ``deal_type`` in contract words or null, and what
+it needs for the rest) and a reps table
 (the contract's reps columns, ``team`` null where the export names none); ``opportunities_view``
 and ``reps_view`` put the contract views over them. Its activities and sign-ins, in tables of the
 columns ``activities_view`` and ``logins_view`` name, become views of the reps' own.
@@ -73,7 +74,15 @@ class CrmMapper:
         )
 
     def opportunities_view(
-        self, deals: str, origin: str, *, is_closed: str, is_won: str, amount: str, currency: str
+        self,
+        deals: str,
+        origin: str,
+        *,
+        is_closed: str,
+        is_won: str,
+        amount: str,
+        currency: str,
+        deal_type: str = "NULL",
     ) -> None:
         """The opportunities view over ``deals`` (the deals table, or a join on it), with the SQL
         of the columns each CRM reads its own way; mapped from ``origin``."""
@@ -83,7 +92,7 @@ class CrmMapper:
             "created_text AS created_at, close_text AS close_date, stage, "
             f"{is_closed} AS is_closed, {is_won} AS is_won, {amount} AS amount, "
             f"{currency} AS currency, fc AS forecast_category, source, NULL AS segment, "
-            f"NULL AS product FROM {deals}",
+            f"NULL AS product, {deal_type} AS deal_type FROM {deals}",
         )
         self.log.map("opportunities", origin)
 

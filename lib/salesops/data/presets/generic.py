@@ -53,6 +53,20 @@ def _value(export: Export, ctx: Context, table: str, column: str, spec: TableMap
     return quirks.name(raw) if column in _NAMES else quirks.text(raw)
 
 
+def table_sql(export: Export, ctx: Context, table: str) -> str:
+    """SQL of the contract columns of the file of ``table`` in a loaded export."""
+    mapping = ctx.mapping.table(table)
+    values = {c: _value(export, ctx, table, c, mapping) for c in contract.TABLES[table].columns}
+    select = ", ".join(f"{sql} AS {c}" for c, sql in values.items() if sql is not None)
+    return f"SELECT {select} FROM {export.table(table)}"
+
+
+def file_origin(export: Export, ctx: Context, table: str) -> str:
+    """The file of ``table`` and its column renames, as the mapping log names them."""
+    renames = [f"{c} <- {s}" for c, s in ctx.mapping.table(table).columns.items()]
+    return export.files[table].name + (f" ({', '.join(renames)})" if renames else "")
+
+
 def map_views(export: Export, ctx: Context) -> None:
     """Define each contract table's file of a loaded export as a view of contract columns."""
     log = export.log
@@ -61,9 +75,27 @@ def map_views(export: Export, ctx: Context) -> None:
             if not spec.required:
                 log.miss(f"No {table} file: {spec.enables} off.")
             continue
-        mapping = ctx.mapping.table(table)
-        values = {c: _value(export, ctx, table, c, mapping) for c in spec.columns}
-        select = ", ".join(f"{sql} AS {c}" for c, sql in values.items() if sql is not None)
-        export.view(table, f"SELECT {select} FROM {export.table(table)}")
-        renames = [f"{c} <- {s}" for c, s in mapping.columns.items()]
-        log.map(table, export.files[table].name + (f" ({', '.join(renames)})" if renames else ""))
+        export.view(table, table_sql(export, ctx, table))
+        log.map(table, file_origin(export, ctx, table))
+
+
+# Contract tables no CRM holds, read from files of the contract's shape beside every export
+SHARED = {
+    "spend": "spend.csv (month, category, channel, team, amount, currency) from finance",
+    "recurring_revenue": "recurring_revenue.csv (account_id, month, mrr, currency) from billing",
+}
+
+
+def map_shared(export: Export, ctx: Context) -> None:
+    """In a CRM preset: the ``SHARED`` tables the preset did not map itself, from their files
+    (read as the generic preset reads them, the mapping file's ``tables`` applying)."""
+    for table, file in SHARED.items():
+        if export.has_table(table):
+            continue
+        if not export.has(table):
+            export.log.miss(
+                f"No {table} file: {contract.TABLES[table].enables} off; add {file} to the folder."
+            )
+            continue
+        export.view(table, table_sql(export, ctx, table))
+        export.log.map(table, file_origin(export, ctx, table) + " (contract columns)")

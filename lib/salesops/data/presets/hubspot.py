@@ -25,6 +25,10 @@ contact's company. Tasks not completed, engagements still ahead and those of no 
 out. Sign-ins are the successful logins of owners (matched by user id, else by email), not
 HubSpot's own scheduled processes ("HubSpot tools login"). HubSpot holds no enablement content
 events in this preset.
+
+A deal's type is its dealtype: newbusiness is new business, existingbusiness expansion, renewal
+renewal; other values leave it empty. Spend and recurring revenue come from spend.csv and
+recurring_revenue.csv in contract shape beside the export.
 """
 
 from __future__ import annotations
@@ -100,6 +104,13 @@ DEAL = {
         "Forecast category",
     ),
     "account": ("company_id", "associated_company_id", "Associated Company IDs"),
+    "deal_type": ("property_dealtype", "properties_dealtype", "dealtype", "Deal Type"),
+}
+# HubSpot's deal types (dealtype, lower case, spaces and dashes dropped) -> contract deal types
+DEAL_TYPES = {
+    "newbusiness": "new_business",
+    "existingbusiness": "expansion",
+    "renewal": "renewal",
 }
 # Engagement columns: per kind (calls, ...; hs_* properties) and in the engagement file
 ENGAGEMENT = {
@@ -185,6 +196,15 @@ def _direction(expr: str) -> str:
 def _first_id(expr: str) -> str:
     """SQL of the first of the ';'-separated ids of a cell."""
     return quirks.text(f"split_part({quirks.text(expr)}, ';', 1)")
+
+
+def _deal_type(expr: str) -> str:
+    """SQL of the contract deal type of a HubSpot dealtype; null for any other value."""
+    word = f"regexp_replace(lower({quirks.text(expr)}), '[\\s_-]', '', 'g')"
+    cases = " ".join(
+        f"WHEN {quirks.quoted(k)} THEN {quirks.quoted(v)}" for k, v in DEAL_TYPES.items()
+    )
+    return f"(CASE {word} {cases} END)"
 
 
 def _forecast_category(expr: str) -> str:
@@ -335,7 +355,9 @@ class _Mapper(CrmMapper):
             f"{self._stage_of(self.c(d, *DEAL['stage']), pipeline)} AS stage, "
             f"{pipeline} AS pipeline, {amount} AS raw_amount, {currency} AS currency, "
             f"{_forecast_category(self.c(d, *DEAL['forecast']))} AS fc, "
-            f"{q.name(self.c(d, *DEAL['source']))} AS source "
+            f"{q.name(self.c(d, *DEAL['source']))} AS source, "
+            f"{q.text(self.c(d, *DEAL['deal_type']))} AS type_text, "
+            f"{_deal_type(self.c(d, *DEAL['deal_type']))} AS deal_type "
             f"FROM {x.table(d)} WHERE {self._not_deleted(d)} AND {self._in_pipelines(pipeline)}"
         )
         flags = (
@@ -352,7 +374,17 @@ class _Mapper(CrmMapper):
             is_won="CAST(s.won AS VARCHAR)",
             amount=q.number("raw_amount"),
             currency="currency",
+            deal_type="deal_type" if x.has_column(d, *DEAL["deal_type"]) else "NULL",
         )
+        if unknown := x.rows(
+            "SELECT DISTINCT type_text FROM hs_deals WHERE type_text IS NOT NULL "
+            "AND deal_type IS NULL ORDER BY 1 LIMIT 5"
+        ):
+            rows = x.count("hs_deals", "type_text IS NOT NULL AND deal_type IS NULL")
+            self.log.note(
+                f"{rows:,} deal{'' if rows == 1 else 's'} with a dealtype the preset does not "
+                f"know ({', '.join(repr(t) for (t,) in unknown)}): their deal type is empty."
+            )
         self._history(pipeline)
         self._changes(amount_property="amount_in_home_currency" if home else "amount")
 

@@ -42,6 +42,12 @@ class Preset:
     fills: Fills = field(default_factory=lambda: BLANK_AMOUNT_IS_ZERO)
     contract_tables: bool = False
 
+    @property
+    def files(self) -> dict[str, tuple[str, ...]]:
+        """What it reads: its objects, and the files of ``generic.SHARED`` (contract tables no
+        CRM holds, such as spend and recurring revenue, that every preset reads beside them)."""
+        return {**{table: () for table in generic.SHARED}, **self.objects}
+
     def renamed_files(self, options: MappingFile) -> dict[str, str]:
         """Object -> its file name, where the mapping file names it."""
         renamed = dict(options.files)

@@ -20,13 +20,22 @@ quotas or calls, and those still ahead, are left out. Sign-ins are LoginHistory'
 (Data Loader exports it; Setup's Data Export does not). Salesforce has no standard object for
 enablement content: map the enablement tool's export of views and shares with the generic
 preset.
+
+A deal's type is its Type: New Business and New Customer are new business; Existing Customer -
+Upgrade and other upgrades, upsells, add-ons and expansions are expansion; Renewal, Existing
+Customer - Replacement and - Downgrade are renewal; any other Type leaves the deal type empty (the
+mapping log counts them). Marketing spend is the Campaigns' ActualCost in the month of their
+StartDate, per channel: the Campaign's Type, spelled as a LeadSource of the deals when one matches
+it (Opportunity.CampaignId is not read: spend meets deals by channel, not by campaign). Sales spend
+and recurring revenue come from spend.csv and recurring_revenue.csv in contract shape beside the
+export; a spend.csv that holds marketing rows replaces the Campaigns' costs.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from salesops.data.presets import quirks, repairs
+from salesops.data.presets import generic, quirks, repairs
 from salesops.data.presets.crm_mapper import CrmMapper, full_name
 from salesops.data.presets.export import Export
 from salesops.data.presets.fiscal import quarter_start
@@ -55,6 +64,7 @@ OBJECTS: dict[str, tuple[str, ...]] = {
         "Task",
         "Event",
         "LoginHistory",
+        "Campaign",
     )
 }
 
@@ -71,6 +81,7 @@ ENABLES = {
     "ForecastingItem": "forecast accuracy from submitted calls (otherwise rebuilt from history)",
     "Task": "calls, emails and tasks (touches per deal, activity per rep)",
     "Event": "meetings among the activities",
+    "Campaign": "marketing spend (customer acquisition cost, payback, magic number)",
 }
 # Task subtypes and types (lower case) -> contract activity types; any other reads as other
 _TASK_TYPES = {
@@ -81,6 +92,22 @@ _TASK_TYPES = {
     "task": "task",
     "cadence": "task",
 }
+
+
+def _deal_type(expr: str) -> str:
+    """SQL of the contract deal type of an Opportunity Type (see the module's docstring)."""
+    word = f"lower(trim({quirks.text(expr)}))"
+    return (
+        f"(CASE WHEN {word} IN ('new business', 'new customer', 'new', 'newbusiness') "
+        "THEN 'new_business' "
+        f"WHEN {word} LIKE '%renewal%' OR {word} LIKE '%replacement%' OR {word} LIKE '%downgrade%' "
+        "THEN 'renewal' "
+        f"WHEN {word} LIKE '%upgrade%' OR {word} LIKE '%upsell%' OR {word} LIKE '%up-sell%' "
+        f"OR {word} LIKE '%add-on%' OR {word} LIKE '%expansion%' OR {word} LIKE '%cross%' "
+        f"OR {word} LIKE 'existing%' THEN 'expansion' "
+        f"WHEN {word} LIKE '%new business%' OR {word} LIKE '%new customer%' "
+        "THEN 'new_business' END)"
+    )
 
 
 def _forecast_category(expr: str) -> str:
@@ -131,6 +158,7 @@ class _Mapper(CrmMapper):
         self._forecasts()
         self._activities()
         self._logins()
+        self._spend()
         self.log.miss(
             "Salesforce has no standard object for enablement content: enablement is off; "
             "map your enablement tool's export of views and shares with the generic preset."
@@ -255,6 +283,8 @@ class _Mapper(CrmMapper):
             f"coalesce({q.text(self.c(o, 'CurrencyIsoCode'))}, {q.quoted(self.corporate)}) AS cur, "
             f"{_forecast_category(self.c(o, 'ForecastCategoryName', 'ForecastCategory'))} AS fc, "
             f"{q.name(self.c(o, 'LeadSource'))} AS source, "
+            f"{q.text(self.c(o, 'Type'))} AS type_text, "
+            f"{_deal_type(self.c(o, 'Type'))} AS deal_type, "
             f"{q.text(self.c(o, 'StageSortOrder'))} AS stage_sort_order "
             f"FROM {x.table(o)} WHERE {self._not_deleted(o)}"
         )
@@ -383,7 +413,19 @@ class _Mapper(CrmMapper):
             is_won="won",
             amount=self._amount("raw_amount", "cur", "close_day"),
             currency=self._currency_of("cur", "close_day"),
+            deal_type="deal_type" if self.x.has_column("Opportunity", "Type") else "NULL",
         )
+        unknown = self.x.rows(
+            "SELECT type_text, count(*) FROM sf_opportunity WHERE type_text IS NOT NULL "
+            "AND deal_type IS NULL GROUP BY 1 ORDER BY 2 DESC, 1"
+        )
+        if unknown:
+            rows = sum(int(str(n)) for _type, n in unknown)
+            types = ", ".join(repr(t) for t, _n in unknown[:5])
+            self.log.note(
+                f"{repairs.deals(rows)} with an Opportunity Type the preset does not know "
+                f"({types}): their deal type is empty."
+            )
 
     def _history_view(self) -> None:
         if not self.has_history:
@@ -693,6 +735,48 @@ class _Mapper(CrmMapper):
             f"WHERE coalesce({status}, 'success') = 'success'"
         )
         self.logins_view("sf_logins", "sf_reps", "LoginHistory (the reps' successful sign-ins)")
+
+    # spend -----------------------------------------------------------------------------------
+
+    def _spend(self) -> None:
+        """Marketing spend from the Campaigns (see the module's docstring), with spend.csv's rows
+        if the folder has one; a spend.csv with marketing rows replaces the Campaigns' costs."""
+        x, q, c = self.x, quirks, "Campaign"
+        if not x.has(c):
+            return
+        if x.has("spend"):
+            x.db.execute(f"CREATE TABLE sf_spend_file AS {generic.table_sql(x, self.ctx, 'spend')}")
+            if x.count("sf_spend_file", "lower(category) = 'marketing'"):
+                self.log.note(
+                    f"{x.files['spend'].name} holds marketing spend: it replaces the Campaigns' "
+                    "ActualCost (both would count the same money twice)."
+                )
+                return
+        start = f"CAST({q.parsed_timestamp(self.c(c, 'StartDate'))} AS DATE)"
+        month = f"CAST(date_trunc('month', {start}) AS DATE)"
+        kind = q.name(self.c(c, "Type"))
+        cur = f"coalesce({q.text(self.c(c, 'CurrencyIsoCode'))}, {q.quoted(self.corporate)})"
+        cost = q.parsed_number(self.c(c, "ActualCost"))
+        known = self.ids_of("sf_opportunity", "source")
+        channel = (
+            f"coalesce((SELECT min(s.source) FROM ({known}) AS s(source) "
+            f"WHERE lower(s.source) = lower({kind})), {kind})"
+        )
+        rows = (
+            f"SELECT strftime(month, '%Y-%m-%d') AS month, 'marketing' AS category, channel, "
+            "NULL AS team, CAST(sum(amount) AS VARCHAR) AS amount, currency FROM ("
+            f"SELECT {month} AS month, {channel} AS channel, "
+            f"{cost} / coalesce(sf_rate({cur}, {month}), 1.0) AS amount, "
+            f"{self._currency_of(cur, month)} AS currency FROM {x.table(c)} "
+            f"WHERE {self._not_deleted(c)} AND {cost} IS NOT NULL AND {cost} <> 0) "
+            "GROUP BY ALL"
+        )
+        origin = "Campaign (ActualCost by StartDate's month and Type)"
+        if x.has("spend"):
+            rows = f"{rows} UNION ALL BY NAME SELECT * FROM sf_spend_file"
+            origin += f" + {x.files['spend'].name}"
+        x.view("spend", rows)
+        self.log.map("spend", origin)
 
 
 def map_views(export: Export, ctx: Context) -> None:
