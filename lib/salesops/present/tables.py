@@ -160,7 +160,8 @@ def table(
     """``df``'s columns (not its index) as a report table; every cell is escaped.
 
     ``formats`` maps a column to money (whole amount with separators), percent (of a fraction),
-    points (a difference of two fractions: "+4.1 pts"), count, decimal (one decimal: "1.8"), days, multiple ("2.8×"), date (ISO day) or text;
+    points (a difference of two fractions: "+4.1 pts"), count, decimal (one decimal: "1.8"),
+    days, multiple ("2.8×"), date (ISO day) or text;
     unlisted columns are text. Numbers are right-aligned; money is in ``currency``. Headers come
     from ``labels`` or else read the column name as words. ``df`` itself is kept as the table's
     ``frame``: pass raw values, never pre-formatted strings.
