@@ -28,7 +28,7 @@ from salesops.analyses.summary.highlights import (
     choose,
 )
 from salesops.analyses.summary.scorecard import TITLES, AnalysisFigures, Score
-from salesops.i18n import N_, _
+from salesops.i18n import DEFAULT_LOCALE, N_, _, use_locale
 from salesops.periods import Quarter
 from salesops.present import Card, Text, escape_markdown
 from salesops.present.cards import change_text
@@ -87,8 +87,13 @@ class SummaryReport(QuarterReport):
             raise ValueError(f"the summary is of {self.scope.quarter.label}, not {quarter.label}")
         return {
             "scorecard": [score.record() for score in self.scores],
-            "highlights": [self._sentence(found) for found in self.highlights],
+            "highlights": self._english_highlights(),
         }
+
+    def _english_highlights(self) -> list[str]:
+        """The highlights in English: the JSON is the same whatever the reader's language."""
+        with use_locale(DEFAULT_LOCALE):
+            return [self._sentence(found) for found in self.highlights]
 
     def _sentence(self, found: Highlight) -> str:
         return found.sentence(self.scope.previous, self.scope.settings.currency)

@@ -14,7 +14,7 @@ from typing import Any
 
 from salesops.analyses.report import QuarterReport
 from salesops.analyses.sections import counts, rate_evidence
-from salesops.i18n import N_, _
+from salesops.i18n import N_
 from salesops.metrics import MissingTableError
 from salesops.present.cards import Evidence, Format
 
@@ -115,7 +115,7 @@ class Score:
         return {
             "analysis": self.figure.analysis,
             "key": self.figure.key,
-            "label": _(self.figure.label),
+            "label": self.figure.label,  # the JSON is locale-free: the English label
             "value": self.value,
             "previous_quarter": self.previous_quarter,
             "last_year": self.last_year,
