@@ -113,6 +113,7 @@ def test_headings_are_unique_and_every_link_within_the_doc_lands_on_one() -> Non
         ("pipeline", "Pipeline flow"),
         ("efficiency", "Efficiency"),
         ("unit_economics", "Unit economics"),
+        ("summary", "Quarterly summary"),
     ],
 )
 def test_each_report_s_caveats_say_where_its_numbers_are_defined(

@@ -64,6 +64,7 @@ KEYS = {
         "ltv_to_cac",
         "new_customers",
     },
+    "summary": {"scorecard", "highlights"},
 }
 FLOW_STEPS = ("start", "pulled_in", "pushed_in", "new", "increased", "decreased", "won", "lost")
 FLOW_STEPS += ("pushed_out", "pulled_out", "end")
@@ -157,6 +158,19 @@ def test_report_figures_equal_the_metrics_computed_directly(quarterly_run) -> No
         assert shown["projected_landing"] == pytest.approx(
             landing_headline(tables, quarter, team, week=7)["projected_landing"]
         )
+
+
+@pytest.mark.slow
+def test_each_team_s_summary_figures_equal_its_analyses_json(quarterly_run) -> None:
+    out, _, _ = quarterly_run
+    for folder in (p for p in (out / "2026Q3").iterdir() if p.is_dir()):
+        summary = json.loads((folder / "summary.json").read_text())
+        assert summary["status"] == "ok" and len(summary["scorecard"]) >= 8, folder.name
+        assert len(summary["highlights"]) <= 5
+        for entry in summary["scorecard"]:
+            shown = json.loads((folder / f"{entry['analysis']}.json").read_text())
+            assert entry["value"] == shown[entry["key"]], (folder.name, entry["key"])
+            assert (folder / entry["page"]).is_file()
 
 
 @pytest.mark.slow

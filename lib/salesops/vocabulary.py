@@ -13,6 +13,7 @@ from salesops.i18n import N_
 
 HEADLINE_MIMETYPE = "application/vnd.salesops.headline+json"
 ALL_TEAMS = "all"  # the team of the all-teams roll-up, and of every metric's whole-org scope
+SUMMARY = "summary"  # the analysis that sums up the others: first in the index and the pack
 
 
 class FailureKind(StrEnum):

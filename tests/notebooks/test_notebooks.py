@@ -33,6 +33,7 @@ ANALYSES = {
     "pipeline",
     "efficiency",
     "unit_economics",
+    "summary",
 }
 EXPLORE, SKIP = "explore", "skip-execution"
 # The headline figure that the won deals an Explore section drills into add up to.
@@ -104,6 +105,7 @@ with open({path!r}, "wb") as _file:
 FORMATS: dict[str, Callable[[Any], str]] = {
     "money": formatting.money_full,
     "percent": formatting.percent,
+    "points": formatting.points,
     "count": formatting.count,
     "decimal": formatting.decimal,
     "ratio": formatting.ratio,
@@ -223,7 +225,7 @@ def assert_rows_are_the_frame_formatted(name: str, table: Table) -> None:
         written = [write(value) for value in values]
         shown = [row[list(frame.columns).index(column)] for row in table.rows]
         assert written == shown, (name, column)
-        if kind in ("money", "percent", "count", "decimal", "ratio", "days", "multiple"):
+        if kind in ("money", "percent", "points", "count", "decimal", "ratio", "days", "multiple"):
             assert pd.api.types.is_numeric_dtype(values), (name, column, values.dtype)
         if kind == "text":
             assert not any(FORMATTED_NUMBER.fullmatch(cell) for cell in shown), (name, column)

@@ -56,6 +56,32 @@ def test_compare_from_zero_gives_the_amount_only() -> None:
     assert Card.compare("Won", 5_000, 0, "money").change == "+$5k vs last quarter"
 
 
+def test_a_change_within_noise_is_neutral_and_says_so_in_words() -> None:
+    # the funnel's case: +1.9 points of win rate that a two-proportion test puts at p = 0.69
+    card = Card.compare("Win rate", 0.295, 0.276, versus="2026Q2", evidence="within_noise")
+    assert (card.direction, card.good, card.evidence) == ("up", None, "within_noise")
+    assert card.to_text() == "Win rate: 30% (Up: +1.9 pts vs 2026Q2, within noise)"
+    assert "so-neutral" in card.to_html() and "better" not in card.to_html()
+
+
+def test_an_untested_change_gets_no_verdict_and_a_tested_one_does() -> None:
+    untested = Card.compare(
+        "Time to win", 41, 38, "days", higher_is_better=False, evidence="untested"
+    )
+    assert (untested.good, untested.to_text()) == (
+        None,
+        "Time to win: 41 days (Up: +3 days vs last quarter)",
+    )
+    tested = Card.compare("Win rate", 0.40, 0.20, evidence="significant")
+    assert (tested.good, tested.to_text()) == (
+        True,
+        "Win rate: 40% (Up: +20.0 pts vs last quarter, better)",
+    )
+    assert Card.compare("Win rate", 0.20, 0.20, evidence="within_noise").to_text() == (
+        "Win rate: 20% (No change: 0.0 pts vs last quarter)"
+    )
+
+
 def test_card_rejects_an_unknown_direction() -> None:
     with pytest.raises(ValueError, match="direction"):
         Card("Win rate", "24%", direction="sideways")  # type: ignore[arg-type]
@@ -106,6 +132,7 @@ def test_headline_record_round_trips_through_json_with_nan_as_null() -> None:
                 "direction": "down",
                 "good": False,
                 "note": "n=212",
+                "evidence": "record",
             },
             {
                 "label": "Won amount",
@@ -114,6 +141,7 @@ def test_headline_record_round_trips_through_json_with_nan_as_null() -> None:
                 "direction": "up",
                 "good": True,
                 "note": None,
+                "evidence": "record",
             },
             {
                 "label": "Open pipeline",
@@ -122,6 +150,7 @@ def test_headline_record_round_trips_through_json_with_nan_as_null() -> None:
                 "direction": None,
                 "good": None,
                 "note": None,
+                "evidence": "record",
             },
         ],
     }

@@ -271,8 +271,8 @@ CASES: dict[str, Case] = {
         args=("--quarter", "2026Q4"),
     ),
     "unknown analysis": Case(
-        "unknown analysis 'churn' (known analyses: cohort, efficiency, forecast_accuracy, funnel, "
-        "pipeline, quota, unit_economics)",
+        "unknown analysis 'churn' (known analyses: summary, cohort, efficiency, forecast_accuracy, "
+        "funnel, pipeline, quota, unit_economics)",
         args=("--analysis", "churn"),
     ),
     "unknown params key": Case(

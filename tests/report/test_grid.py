@@ -56,6 +56,8 @@ def test_a_notebook_with_a_parameters_cell_is_an_analysis(tmp_path: Path) -> Non
     assert list(grid.find_notebooks(tmp_path).analyses) == ["funnel"]
     shutil.copy(FIXTURES / "ok.ipynb", tmp_path / "churn.ipynb")
     assert list(grid.find_notebooks(tmp_path).analyses) == ["churn", "funnel"]
+    shutil.copy(FIXTURES / "ok.ipynb", tmp_path / "summary.ipynb")  # it sums up: first
+    assert list(grid.find_notebooks(tmp_path).analyses) == ["summary", "churn", "funnel"]
 
 
 def test_unknown_analysis_lists_the_known_ones(tmp_path: Path) -> None:

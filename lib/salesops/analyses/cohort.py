@@ -18,6 +18,7 @@ from salesops.analyses.sections import (
     missing_tables_note,
     needs_amounts,
     needs_tables,
+    rate_evidence,
     withhold_amount_cards,
 )
 from salesops.errors import ParamsError
@@ -124,6 +125,7 @@ class CohortReport(QuarterReport):
                 _rate(won_now),
                 _rate(won_before),
                 versus=versus,
+                evidence=rate_evidence(won_now, won_before),
                 note=created.format(
                     quarter=formatting.quarter(latest), n=formatting.count(won_now[1])
                 ),
@@ -133,6 +135,7 @@ class CohortReport(QuarterReport):
                 _rate(leads_now),
                 _rate(leads_before),
                 versus=versus,
+                evidence=rate_evidence(leads_now, leads_before),
                 note=created.format(
                     quarter=formatting.quarter(latest), n=formatting.count(leads_now[1])
                 ),

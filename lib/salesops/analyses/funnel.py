@@ -16,10 +16,12 @@ from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import (
     bullet_list,
     chart_rows,
+    counts,
     definitions_note,
     missing_tables_note,
     mixed_currency_sentence,
     needs_tables,
+    rate_evidence,
     value,
     withhold_amount_cards,
 )
@@ -110,7 +112,15 @@ class FunnelReport(QuarterReport):
         ).format(n=formatting.count(now["closed_deals"]))
         cards = [
             Card.compare(
-                _("Win rate"), now["win_rate"], value(before, "win_rate"), versus=prev, note=n_note
+                _("Win rate"),
+                now["win_rate"],
+                value(before, "win_rate"),
+                versus=prev,
+                note=n_note,
+                evidence=rate_evidence(
+                    counts(now, "win_rate", "closed_deals"),
+                    counts(before, "win_rate", "closed_deals"),
+                ),
             ),
             Card.compare(
                 _("Won amount"),
@@ -130,6 +140,7 @@ class FunnelReport(QuarterReport):
                 "money",
                 versus=prev,
                 currency=currency,
+                evidence="untested",
             ),
             Card.compare(
                 _("Median time to win"),
@@ -139,6 +150,7 @@ class FunnelReport(QuarterReport):
                 versus=prev,
                 higher_is_better=False,
                 note=_("Kaplan-Meier, open deals censored"),
+                evidence="untested",
             ),
             Card.compare(
                 _("Lead conversion"),
@@ -147,6 +159,10 @@ class FunnelReport(QuarterReport):
                 versus=prev,
                 note=ngettext("within {n} day", "within {n} days", now["lead_window_days"]).format(
                     n=formatting.count(now["lead_window_days"])
+                ),
+                evidence=rate_evidence(
+                    counts(now, "lead_conversion", "leads"),
+                    counts(before, "lead_conversion", "leads"),
                 ),
             ),
             Card.compare(
@@ -157,6 +173,7 @@ class FunnelReport(QuarterReport):
                 versus=prev,
                 currency=currency,
                 note=_("pipeline value per day"),
+                evidence="untested",
             ),
         ]
         if self.scope.mixed_currencies:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
@@ -11,7 +11,9 @@ import pandas as pd
 from salesops import formatting
 from salesops.i18n import _
 from salesops.metrics import MissingTableError
+from salesops.metrics.stats import two_proportion_test
 from salesops.present import Card, Text, escape_markdown
+from salesops.present.cards import Evidence
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -31,6 +33,24 @@ def chart_rows(rows: pd.DataFrame, size: str, largest: str) -> tuple[pd.DataFram
         shown=formatting.count(MAX_BARS), largest=_(largest), total=formatting.count(len(rows))
     )
     return rows[rows.index.isin(top)], f" {shown}"
+
+
+def rate_evidence(now: tuple[int, int] | None, before: tuple[int, int] | None) -> Evidence:
+    """Whether a rate of counts, ``(hits, n)`` now and before, changed by more than noise: the
+    pooled two-proportion z-test at p < 0.05 says "significant", else "within_noise";
+    "untested" without both counts."""
+    if now is None or before is None or now[1] <= 0 or before[1] <= 0:
+        return "untested"
+    return "significant" if two_proportion_test(*now, *before).significant else "within_noise"
+
+
+def counts(figures: Mapping[str, Any] | None, rate: str, n: str) -> tuple[int, int] | None:
+    """``(hits, n)`` behind the share ``figures[rate]`` of ``figures[n]``; None when either is
+    missing. A share is hits / n, so hits is the share times n, rounded."""
+    if figures is None or figures.get(rate) is None or not figures.get(n):
+        return None
+    total = int(figures[n])
+    return round(float(figures[rate]) * total), total
 
 
 def mixed_currency_sentence(currencies: list[str]) -> str:

@@ -23,6 +23,7 @@ from salesops.charts.pipeline import (
     stalled_by_stage,
 )
 from salesops.charts.quota import attainment_distribution, attainment_vs_tenure, rep_attainment
+from salesops.charts.summary import changes
 from salesops.charts.theme import safe_label
 from salesops.charts.trend import quarter_trend
 from salesops.charts.unit_economics import spend_by_channel
@@ -32,6 +33,7 @@ __all__ = [
     "activity_by_type",
     "attainment_distribution",
     "attainment_vs_tenure",
+    "changes",
     "flow_waterfall",
     "landing_band",
     "lead_conversion_windows",

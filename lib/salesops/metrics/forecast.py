@@ -416,7 +416,8 @@ def forecast_headline(
     already computed with the same arguments.
 
     Keys: actual, basis, rollup, at_week, accuracy_by_week (week number as a string -> commit
-    accuracy 1 - |F - A| / A), ratio_by_week, final_commit, final_best_case, final_accuracy,
+    accuracy 1 - |F - A| / A), accuracy_at_week (that of week ``at_week``, None when the calls
+    stop earlier), ratio_by_week, final_commit, final_best_case, final_accuracy,
     final_ratio, weeks_in_band, wape and bias (pooled over reps and the ``quarters`` quarters
     ending with this one, at ``at_week``), wape_final_call, bias_final_call, rep_quarters,
     pipeline_coverage, required_coverage (at the quarter's first day), missing_tables.
@@ -429,6 +430,7 @@ def forecast_headline(
         "rollup": rollup,
         "at_week": at_week,
         "accuracy_by_week": None,
+        "accuracy_at_week": None,
         "ratio_by_week": None,
         "final_commit": None,
         "final_best_case": None,
@@ -461,6 +463,7 @@ def forecast_headline(
         headline.update(
             basis=str(weekly["basis"].iloc[0]),
             accuracy_by_week={str(w): plain_float(v) for w, v in commit["accuracy"].items()},
+            accuracy_at_week=plain_float(commit["accuracy"].get(at_week)),
             ratio_by_week={str(w): plain_float(v) for w, v in commit["ratio"].items()},
             final_commit=plain_float(commit.at[last, "forecast"]),
             final_best_case=plain_float(best_case.at[last, "forecast"]),

@@ -3,7 +3,11 @@
 ``headline(...)`` displays a row of cards and carries the analysis' headline metrics under
 ``HEADLINE_MIMETYPE``; the report runner reads that output into ``<analysis>.json``. A card's
 words are in the reader's language ("Hausse : +1,9 pt vs T2 2026, mieux" in French); its
-``direction`` and ``good`` stay machine-readable.
+``direction``, ``good`` and ``evidence`` stay machine-readable.
+
+A change is called better or worse only when it is more than noise (``Evidence``): a total of the
+quarter is what happened; a rate of counts is tested, and a change within noise is shown
+neutral, in words; an average or a median without a test gets no verdict.
 """
 
 from __future__ import annotations
@@ -24,7 +28,12 @@ from salesops.i18n import N_, _
 from salesops.vocabulary import HEADLINE_MIMETYPE
 
 Direction = Literal["up", "down", "flat"]
-Format = Literal["percent", "money", "count", "decimal", "ratio", "days"]
+# How a card's change is known to be more than noise (docs/metrics.md#changes-and-noise):
+# "record", a total of the quarter; "significant" or "within_noise", a rate of counts tested
+# (two-proportion z-test, p < 0.05); "untested", an average or median of a sample.
+Evidence = Literal["record", "significant", "within_noise", "untested"]
+EVIDENCE: tuple[Evidence, ...] = ("record", "significant", "within_noise", "untested")
+Format = Literal["percent", "money", "count", "decimal", "ratio", "multiple", "days"]
 
 _ARROWS = {"up": "▲", "down": "▼", "flat": "■"}
 _WORDS = {"up": N_("Up"), "down": N_("Down"), "flat": N_("No change")}
@@ -74,7 +83,8 @@ class Card:
     """One headline number: its label, formatted value, change against before, and a note.
 
     ``direction`` says which way the number moved; ``good`` whether that is good news (None
-    when neither). Build one from two raw values with ``Card.compare``.
+    when neither, or when the change may be noise: ``evidence``). Build one from two raw values
+    with ``Card.compare``.
     """
 
     label: str
@@ -83,10 +93,13 @@ class Card:
     direction: Direction | None = None
     good: bool | None = None
     note: str | None = None
+    evidence: Evidence = "record"
 
     def __post_init__(self) -> None:
         if self.direction not in (None, *_ARROWS):
             raise ValueError(f"direction must be up, down, flat or None, not {self.direction!r}")
+        if self.evidence not in EVIDENCE:
+            raise ValueError(f"evidence must be one of {EVIDENCE}, not {self.evidence!r}")
 
     @classmethod
     def compare(
@@ -100,27 +113,30 @@ class Card:
         higher_is_better: bool = True,
         note: str | None = None,
         currency: str = "USD",
+        evidence: Evidence = "record",
     ) -> Card:
         """A card for ``now`` with its change from ``previous``: "+4.1 pts vs 2026Q2".
 
         Percents change in points; money and counts by the amount and the relative change;
         days by the number of days. Without both values there is no change. ``versus`` names
-        the period compared with, as the reader reads it (default "last quarter").
+        the period compared with, as the reader reads it (default "last quarter"). A change is
+        better or worse only with ``evidence`` "record" or "significant".
         """
-        value = _FORMATS[fmt](now, currency)
+        value = format_value(fmt, now, currency)
         a, b = formatting.as_number(now), formatting.as_number(previous)
         if a is None or b is None:
             return cls(label, value, note=note)
         diff = a - b
         flat = _shown_as_zero(fmt, diff)
         change = _("{change} vs {versus}").format(
-            change=_change_text(fmt, 0.0 if flat else diff, b, currency),
+            change=change_text(fmt, 0.0 if flat else diff, b, currency),
             versus=versus or _("last quarter"),
         )
         if flat:
-            return cls(label, value, change, "flat", None, note)
+            return cls(label, value, change, "flat", None, note, evidence)
         direction: Direction = "up" if diff > 0 else "down"
-        return cls(label, value, change, direction, (diff > 0) == higher_is_better, note)
+        good = (diff > 0) == higher_is_better if evidence in ("record", "significant") else None
+        return cls(label, value, change, direction, good, note, evidence)
 
     def to_json(self) -> dict[str, Any]:
         """The card as the headline record stores it."""
@@ -156,6 +172,8 @@ class Card:
         if self.good is not None:
             verdict = _("{change}, better") if self.good else _("{change}, worse")
             text = verdict.format(change=text)
+        elif self.evidence == "within_noise" and self.direction != "flat":
+            text = _("{change}, within noise").format(change=text)
         if not markup:
             return text
         arrow = _ARROWS.get(self.direction or "", "")
@@ -163,7 +181,13 @@ class Card:
         return glyph + html.escape(text)
 
 
-def _change_text(fmt: Format, diff: float, previous: float, currency: str) -> str:
+def format_value(fmt: Format, value: Any, currency: str = "USD") -> str:
+    """``value`` as a card shows it in ``fmt``: "24%", "$1.2M", "3.1×", "45 days"."""
+    return _FORMATS[fmt](value, currency)
+
+
+def change_text(fmt: Format, diff: float, previous: float, currency: str = "USD") -> str:
+    """A change of ``diff`` from ``previous`` in ``fmt``: "+4.1 pts", "-$120k (-8%)", "+3 days"."""
     if fmt == "percent":
         return formatting.points(diff)
     sign = "+" if diff > 0 else "-" if diff < 0 else ""
@@ -173,6 +197,7 @@ def _change_text(fmt: Format, diff: float, previous: float, currency: str) -> st
         "money": lambda x: formatting.money(x, currency),
         "decimal": formatting.decimal,
         "ratio": formatting.ratio,
+        "multiple": formatting.multiple,
     }
     amount = amounts.get(fmt, formatting.count)(abs(diff))
     if previous == 0:
@@ -183,7 +208,7 @@ def _change_text(fmt: Format, diff: float, previous: float, currency: str) -> st
 def _shown_as_zero(fmt: Format, diff: float) -> bool:
     if fmt == "percent":
         return round(diff * 100, 1) == 0
-    if fmt == "decimal":
+    if fmt in ("decimal", "multiple"):
         return round(diff, 1) == 0
     if fmt == "ratio":
         return round(diff, 2) == 0
@@ -196,6 +221,7 @@ _FORMATS = {
     "count": lambda x, _currency: formatting.count(x),
     "decimal": lambda x, _currency: formatting.decimal(x),
     "ratio": lambda x, _currency: formatting.ratio(x),
+    "multiple": lambda x, _currency: formatting.multiple(x),
     "days": lambda x, _currency: formatting.days(x),
 }
 

@@ -22,6 +22,7 @@ from salesops.i18n import _
 ColumnFormat = Literal[
     "money",
     "percent",
+    "points",
     "count",
     "decimal",
     "ratio",
@@ -74,6 +75,7 @@ def yes_no(value: Any) -> str:
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "money": formatting.money_full,
     "percent": formatting.percent,
+    "points": formatting.points,
     "count": formatting.count,
     "decimal": formatting.decimal,
     "ratio": formatting.ratio,
@@ -86,7 +88,7 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
 }
 # Right-aligned in tables. A multiple ("2.8×") stays left, beside the name it qualifies, as the
 # coverage table has always shown it.
-_NUMERIC = frozenset({"money", "percent", "count", "decimal", "ratio", "days"})
+_NUMERIC = frozenset({"money", "percent", "points", "count", "decimal", "ratio", "days"})
 
 TABLE_CSS = """<style>
 .so-table{border-collapse:collapse;margin:8px 0 24px;font-size:.9rem;
@@ -158,7 +160,8 @@ def table(
     """``df``'s columns (not its index) as a report table; every cell is escaped.
 
     ``formats`` maps a column to money (whole amount with separators), percent (of a fraction),
-    count, decimal (one decimal: "1.8"), days, multiple ("2.8×"), date (ISO day) or text;
+    points (a difference of two fractions: "+4.1 pts"), count, decimal (one decimal: "1.8"),
+    days, multiple ("2.8×"), date (ISO day) or text;
     unlisted columns are text. Numbers are right-aligned; money is in ``currency``. Headers come
     from ``labels`` or else read the column name as words. ``df`` itself is kept as the table's
     ``frame``: pass raw values, never pre-formatted strings.

@@ -17,9 +17,11 @@ from salesops.analyses.efficiency.touch_sections import TouchSections
 from salesops.analyses.scope import open_scope
 from salesops.analyses.sections import (
     bullet_list,
+    counts,
     definitions_note,
     missing_tables_note,
     needs_text,
+    rate_evidence,
     value,
 )
 from salesops.errors import ParamsError
@@ -85,7 +87,18 @@ class EfficiencyReport(TouchSections, ActivitySections, EnablementSections):
                 versus=prev,
                 higher_is_better=better,
                 note=note,
+                evidence=evidence.get(key, "untested"),
             )
+
+        evidence = {  # the shares of counts are tested; the median and the mean are not
+            rate: rate_evidence(counts(now, rate, n), counts(before, rate, n))
+            for rate, n in (
+                ("crm_adoption", "active_reps"),
+                ("content_share_reps", "active_reps"),
+                ("win_rate_with_content", "deals_with_content"),
+                ("win_rate_without_content", "deals_without_content"),
+            )
+        }
 
         cards = [
             card(

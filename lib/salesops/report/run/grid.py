@@ -22,7 +22,7 @@ from typing import Any
 
 from salesops.errors import ParamsError, excerpt
 from salesops.periods import Quarter
-from salesops.vocabulary import ALL_TEAMS
+from salesops.vocabulary import ALL_TEAMS, SUMMARY
 
 ReportKey = tuple[str, str, str]  # quarter, team, analysis
 RUN_PARAMETERS = ("quarter", "team", "source")
@@ -93,13 +93,14 @@ class Notebooks:
 
 
 def find_notebooks(notebooks_dir: Path) -> Notebooks:
-    """Every ``*.ipynb`` in ``notebooks_dir`` by file stem, sorted: those with a ``parameters``
-    cell are analyses; one without is no analysis (a scratch notebook) and is left out."""
+    """Every ``*.ipynb`` in ``notebooks_dir`` by file stem, sorted with ``SUMMARY`` first: those
+    with a ``parameters`` cell are analyses; one without is no analysis (a scratch notebook) and
+    is left out."""
     if not notebooks_dir.is_dir():
         raise ParamsError(f"notebooks folder {notebooks_dir} does not exist")
     analyses: dict[str, Path] = {}
     broken: dict[str, str] = {}
-    for path in sorted(notebooks_dir.glob("*.ipynb")):
+    for path in sorted(notebooks_dir.glob("*.ipynb"), key=lambda p: (p.stem != SUMMARY, p.name)):
         try:
             if has_parameters_cell(path):
                 _check_declarations(path)
