@@ -59,11 +59,15 @@ class PackPublisher:
         done: dict[PackPlan, PackRecord] = {}
         pending: list[tuple[PackPlan, str, PackRecord | None]] = []
         for plan in plans:
-            key = plan.key(
-                code=self.settings.code,
-                locale=self.settings.locale,
-                data_as_of=self.settings.data_as_of,
-            )
+            try:
+                key = plan.key(
+                    code=self.settings.code,
+                    locale=self.settings.locale,
+                    data_as_of=self.settings.data_as_of,
+                )
+            except OSError as exc:  # a page gone since the run checked it: no pack
+                self.progress.note(f"warning: no pack of {plan.quarter} / {plan.team}: {exc}")
+                continue
             last = self.previous[plan.quarter].last_pack(plan.team)
             if last is not None and last.parts_key == key:
                 done[plan] = replace(last, reused=True)
@@ -124,8 +128,8 @@ class PackPublisher:
             )
             printed = print_pack(self.printer, document)
             atomic_write_bytes(plan.path, printed.pdf)
-        except (PrintError, OSError) as exc:
-            error = str(exc) if isinstance(exc, PrintError) else f"{exc.strerror or exc}"
+        except Exception as exc:  # keep going when one pack fails
+            error = _reason(exc)
             kept = "the previous pack is kept" if last else "there is no previous pack"
             self.progress.note(f"warning: the pack of {label} was not printed ({error}); {kept}")
             return _failed(plan, last, error, time.monotonic() - clock)
@@ -141,6 +145,15 @@ class PackPublisher:
             duration_s=round(seconds, 2),
             printed=datetime.now(UTC).isoformat(timespec="seconds"),
         )
+
+
+def _reason(exc: Exception) -> str:
+    """Why a print failed, in one line."""
+    if isinstance(exc, PrintError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"{exc.filename or 'the pack'}: {exc.strerror or exc}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _failed(plan: PackPlan, last: PackRecord | None, error: str, seconds: float) -> PackRecord:

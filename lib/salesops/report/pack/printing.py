@@ -32,7 +32,8 @@ class PrintedPack:
 
 def print_pack(printer: Printer, document: PackDocument) -> PrintedPack:
     """Print ``document`` with its contents' page numbers; PrintError if Chromium fails."""
-    with tempfile.TemporaryDirectory(prefix="salesops-pack-") as folder:
+    # Chromium's profile is in the folder too: a file it leaves behind is no failure
+    with tempfile.TemporaryDirectory(prefix="salesops-pack-", ignore_cleanup_errors=True) as folder:
         html, pdf = Path(folder, "pack.html"), Path(folder, "pack.pdf")
         starts: list[int] | None = None
         for _attempt in range(_PRINTS):
