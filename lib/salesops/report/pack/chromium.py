@@ -99,6 +99,8 @@ class Printer:
         finally:
             with self._lock:
                 self._running.discard(process)
+        if self._stopping:
+            raise PrintError("the run was stopped")
         data = pdf.read_bytes() if pdf.is_file() else b""
         if process.returncode != 0 or not data.startswith(b"%PDF"):
             raise PrintError(
@@ -123,6 +125,7 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
 
 
 def _last_line(stderr: bytes) -> str:
+    """Chromium's last word on stderr, past its complaints of a missing D-Bus (no desktop)."""
     lines = [line.strip() for line in stderr.decode(errors="replace").splitlines()]
-    lines = [line for line in lines if line]
+    lines = [line for line in lines if line and "dbus" not in line.lower()]
     return f": {shorten(lines[-1])}" if lines else ""
