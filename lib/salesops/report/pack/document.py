@@ -37,8 +37,7 @@ def anchor(number: int) -> str:
 
 
 class PackDocument:
-    """The pack of ``team`` for ``quarter``: ``html(starts)`` with the page each part starts on,
-    or blanks where they go while they are not known."""
+    """The pack of ``team`` for ``quarter``, its parts read once."""
 
     def __init__(
         self,
@@ -50,12 +49,12 @@ class PackDocument:
         printed_at: str,
     ) -> None:
         self.parts = list(parts)
-        self.team = team_label(team)
-        self.quarter = formatting.quarter(quarter)
+        self.heading = team_label(team)
+        self.running_title = f"{self.heading} · {formatting.quarter(quarter)}"
         self.facts = [
             (label, value)
             for label, value in (
-                (_("Quarter"), self.quarter),
+                (_("Quarter"), formatting.quarter(quarter)),
                 (_("Data as of"), display_day(data_as_of)),
                 (_("Printed"), display_time(printed_at)),
             )
@@ -67,6 +66,8 @@ class PackDocument:
         ]
 
     def html(self, starts: Sequence[int] | None = None) -> str:
+        """The document, its contents giving the page each part ``starts`` on (from 1), or
+        blanks of the same width while they are not known."""
         entries = [
             {"anchor": anchor(n), "title": part.title, "page": starts[n - 1] if starts else ""}
             for n, part in enumerate(self.parts, 1)
@@ -74,12 +75,12 @@ class PackDocument:
         return render_page(
             "pack.html.j2",
             kicker=_("Sales operations reports"),
-            heading=self.team,
+            heading=self.heading,
             facts=self.facts,
             entries=entries,
             bodies=zip((e["anchor"] for e in entries), self.bodies, strict=True),
             pack_css=_pack_css(),
-            margin_css=Markup(_margin_boxes(f"{self.team} · {self.quarter}")),
+            margin_css=Markup(_margin_boxes(self.running_title)),
         )
 
 
