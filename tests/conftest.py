@@ -33,7 +33,7 @@ def _command_in(root: Path) -> Run:
     return run
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def salesops_in() -> Callable[[Path], Run]:
     """``salesops_in(root)``: the real command, run in the project root ``root``."""
     return _command_in

@@ -100,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
         "--locale", type=_locale, default=None, help="language and number format, e.g. fr_FR"
     )
     run.add_argument("--force", action="store_true", help="re-render even when unchanged")
+    run.add_argument("--pdf", action="store_true", help="also print each team's PDF pack")
     run.add_argument(
         "--no-rollup", action="store_true", help="leave out the all-teams roll-up report"
     )
@@ -188,6 +189,7 @@ def _run(args: argparse.Namespace) -> ExitCode:
         jobs=args.jobs,
         locale=args.locale,
         force=args.force,
+        pdf=args.pdf,
         rollup=not args.no_rollup,
         fork_kernels=not args.no_fork,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,10 +42,12 @@ def render_index(
     generated_at: str,
     data_as_of: str = "",
     provenance: dict[str, str] | None = None,
+    packs: Mapping[str, str] | None = None,
 ) -> str:
     """The self-contained index of a quarter: a row per team ("All teams" first), a column per
     analysis; each cell says ok or failed in words and a mark, shows the first three headline
-    values and links to the report (a failed run's page says what failed)."""
+    values and links to the report (a failed run's page says what failed). A team's row links
+    its PDF pack when ``packs`` (team -> link) has one."""
     titles = {entry.analysis: entry.title for entry in entries}
     analyses = list(titles)
     by_team: dict[str, dict[str, IndexEntry]] = {}
@@ -56,6 +59,7 @@ def render_index(
         {
             "label": team_label(team),
             "slug": next(iter(cells.values())).team_slug,
+            "pack": relative_href(packs[team]) if packs and team in packs else None,
             "cells": [(_column_label(a, titles[a]), cells.get(a)) for a in analyses],
         }
         for team, cells in by_team.items()

@@ -1,4 +1,5 @@
-"""The quarter's ``manifest.json``: what ran, how it ended, with which code and data; cache keys.
+"""The quarter's ``manifest.json``: what ran, how it ended, with which code and data; cache keys;
+each team's PDF pack.
 
 This module alone reads and writes manifests. A report is reused when its cache key (notebook
 bytes, salesops version and source files, parameters, data fingerprint, org settings) matches
@@ -67,6 +68,46 @@ class RunRecord:
     def from_dict(cls, entry: Mapping[str, Any]) -> RunRecord:
         """A record read back from a manifest (keys this version does not know are ignored)."""
         return cls(**{f.name: entry[f.name] for f in fields(cls) if f.name in entry})
+
+
+@dataclass
+class PackRecord:
+    """A team's PDF pack in the manifest; ``path`` and ``parts`` (its pages, in order) are
+    relative to the quarter's folder.
+
+    ``status`` is ``ok``, or ``failed`` when it could not be printed: ``error`` says why and
+    ``kept`` holds the entry of the previous pack, whose file is still in place. ``parts_key`` is
+    the hash of what the pack shows: an unchanged one is not printed again.
+    """
+
+    quarter: str
+    team: str
+    team_slug: str
+    path: str
+    status: str
+    pages: int = 0
+    bytes: int = 0
+    parts: list[str] = field(default_factory=list)
+    parts_key: str = ""
+    duration_s: float = 0.0
+    printed: str | None = None
+    reused: bool = False
+    error: str | None = None
+    kept: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, entry: Mapping[str, Any]) -> PackRecord:
+        """A record read back from a manifest (keys this version does not know are ignored)."""
+        return cls(**{f.name: entry[f.name] for f in fields(cls) if f.name in entry})
+
+    def shown(self) -> PackRecord | None:
+        """The pack a reader gets: this one when it printed, else the previous one it kept."""
+        if self.status == "ok":
+            return self
+        return PackRecord.from_dict(self.kept) if self.kept else None
 
 
 def code_fingerprint() -> str:
@@ -143,16 +184,16 @@ def software_versions(root: Path) -> dict[str, str | None]:
 
 class PreviousManifest:
     """A quarter's manifest as an earlier run left it; empty when there is none or it cannot be
-    read: its source facts (``data``), its code fingerprint (``code``) and its entries (``runs``),
-    as ``write_manifest`` wrote them."""
+    read: its source facts (``data``), its code fingerprint (``code``), its entries (``runs``)
+    and packs (``packs``), as ``write_manifest`` wrote them."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         document = read_json_object(path)
         self.data: Any = document.get("data")
         self.code: Any = document.get("code_fingerprint")
-        runs = document.get("runs")
-        self.runs = [run for run in runs if isinstance(run, dict)] if isinstance(runs, list) else []
+        self.runs = _entries(document.get("runs"))
+        self.packs = _entries(document.get("packs"))
         self._successful: dict[ReportKey, dict[str, Any]] = {}
         for run in self.runs:  # a stopped report stands for the successful entry it kept
             entry = run.get("kept") if run.get("status") in STOPPED else run
@@ -173,6 +214,18 @@ class PreviousManifest:
             return None
         return entry
 
+    def last_pack(self, team: str) -> PackRecord | None:
+        """The last pack printed for ``team`` whose file is still as it was written."""
+        for entry in self.packs:
+            try:
+                pack = PackRecord.from_dict(entry).shown()
+                path = contained_path(self.path.parent, pack.path) if pack else None
+            except (TypeError, AttributeError, SalesopsError):
+                continue
+            if pack and pack.team == team and path and _size(path) == pack.bytes:
+                return pack
+        return None
+
     def intact_records(self) -> list[RunRecord]:
         """The entries whose page and headline are linked and whose files are all still there."""
         intact = []
@@ -188,6 +241,20 @@ class PreviousManifest:
         return intact
 
 
+def _entries(listed: Any) -> list[dict[str, Any]]:
+    """The objects of a manifest's list; none when it is not a list."""
+    if not isinstance(listed, list):
+        return []
+    return [entry for entry in listed if isinstance(entry, dict)]
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size if path.is_file() else None
+    except OSError:
+        return None
+
+
 def write_manifest(
     path: Path,
     *,
@@ -200,9 +267,11 @@ def write_manifest(
     code: str,
     records: Iterable[RunRecord],
     skipped: Mapping[str, str],
+    packs: Iterable[PackRecord] = (),
 ) -> None:
     """Write the quarter's manifest atomically; ``status`` is ``complete`` or ``interrupted``;
-    ``skipped`` names the broken notebooks the run left out, with the reason."""
+    ``skipped`` names the broken notebooks the run left out, with the reason; ``packs`` are the
+    teams' PDF packs."""
     document = {
         "format": MANIFEST_FORMAT,
         "quarter": quarter,
@@ -214,5 +283,6 @@ def write_manifest(
         "code_fingerprint": code,
         "runs": [record.to_dict() for record in records],
         "skipped_notebooks": dict(skipped),
+        "packs": [pack.to_dict() for pack in packs],
     }
     atomic_write_text(path, json.dumps(document, indent=2, default=str) + "\n")

@@ -30,6 +30,7 @@ from salesops.errors import (
 )
 from salesops.i18n import parse_locale
 from salesops.periods import Quarter, last_complete_quarter
+from salesops.report.pack.chromium import find_chromium
 from salesops.report.run import grid
 from salesops.report.run.files import require_writable_folder
 from salesops.report.run.folders import output_lock, team_folders
@@ -64,6 +65,7 @@ class RunRequest:
     notebooks_dir: Path | None = None
     cell_timeout: int | None = None
     locale: str | None = None  # the reader's language and number format; None: the org's
+    pdf: bool = False  # print each team's PDF pack once its reports are rendered
     progress: TextIO | None = None
 
 
@@ -119,7 +121,8 @@ class SourceFacts:
 class RunPlan:
     """A checked run: its jobs, quarters, output folder, workers, cell timeout, what it knows of
     its source (and where the source is, with the preset that reads it), the code fingerprint
-    and org settings (both part of every cache key), and the broken notebooks it left out."""
+    and org settings (both part of every cache key), the broken notebooks it left out, and the
+    Chromium that prints the PDF packs."""
 
     jobs: list[Job]
     quarters: list[Quarter]
@@ -132,6 +135,7 @@ class RunPlan:
     location: str  # the source as given (a URL's password too): never written anywhere
     preset: str | None
     skipped: dict[str, str]  # broken notebooks left out: why
+    chromium: str | None = None  # the program that prints the PDF packs, when the run prints them
 
 
 def _first_line(exc: Exception) -> str:
@@ -246,6 +250,7 @@ def plan_run(request: RunRequest, hold: contextlib.ExitStack) -> RunPlan:
     for named in (request.params_file, request.org_params_file):
         if named is not None and not named.is_file():
             raise ParamsError(f"params file {named} does not exist")
+    chromium = find_chromium() if request.pdf else None
     settings = config.load_org_settings(request.org_params_file)
     if request.locale:
         settings = settings.model_copy(update={"locale": str(parse_locale(request.locale))})
@@ -299,4 +304,5 @@ def plan_run(request: RunRequest, hold: contextlib.ExitStack) -> RunPlan:
         location=source,
         preset=preset,
         skipped=notebooks.broken,
+        chromium=chromium,
     )

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from salesops.report.run.grid import Job
-from salesops.report.run.manifest import RunRecord
+from salesops.report.run.manifest import PackRecord, RunRecord
 
 
 def _printable(text: str) -> str:
@@ -82,9 +82,15 @@ class Progress:
             else:
                 self._emit(f"stopped  {label}")
 
-    def summary(self, records: Iterable[RunRecord], exit_code: int, reason: str) -> None:
-        """The table of every report (team, analysis, status, seconds; see ``_seconds``) and the
-        exit code."""
+    def summary(
+        self,
+        records: Iterable[RunRecord],
+        exit_code: int,
+        reason: str,
+        packs: Iterable[PackRecord] = (),
+    ) -> None:
+        """The table of every report (team, analysis, status, seconds; see ``_seconds``), the
+        table of the PDF packs, if any, with their pages, and the exit code."""
         rows = [
             (
                 _printable(r.quarter),
@@ -95,16 +101,32 @@ class Progress:
             )
             for r in records
         ]
-        header = ("quarter", "team", "analysis", "status", "seconds")
-        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-        lines = [
-            "  ".join(
-                cell.rjust(width) if i == len(header) - 1 else cell.ljust(width)
-                for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-            ).rstrip()
-            for row in [header, *rows]
+        lines = _table(("quarter", "team", "analysis", "status", "seconds"), rows)
+        pack_rows = [
+            (
+                _printable(p.quarter),
+                _printable(p.team),
+                p.status if p.status == "ok" or p.kept is None else f"{p.status} (previous kept)",
+                str(p.pages) if p.status == "ok" else "-",
+                "reused" if p.reused else f"{p.duration_s:.1f}",
+            )
+            for p in packs
         ]
+        if pack_rows:
+            lines += ["", *_table(("quarter", "team", "pdf pack", "pages", "seconds"), pack_rows)]
         with self._lock:
             self._stream.write("\n" + "\n".join(lines) + "\n")
             self._stream.write(f"exit code {exit_code}: {reason}\n")
             self._stream.flush()
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """``rows`` under ``header`` in columns, the last one aligned right."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    return [
+        "  ".join(
+            cell.rjust(width) if i == len(header) - 1 else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in [header, *rows]
+    ]

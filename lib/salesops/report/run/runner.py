@@ -9,7 +9,9 @@ let the main thread kill every kernel when the run is interrupted. An interrupte
 SIGTERM) still writes its index and manifests, telling the reports that finished, the ones it
 stopped (``interrupted``) and the ones still queued (``not_started``) apart, then raises
 KeyboardInterrupt. A write that fails (a full disk, a folder turned read-only) fails its report, or
-the run when it is the index or manifest, and leaves the previous file whole.
+the run when it is the index or manifest, and leaves the previous file whole. Once the reports
+are done, ``--pdf`` prints each team's PDF pack (``salesops.report.pack``) before the index,
+which links the packs, and the manifests, which record them.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ from salesops.errors import SalesopsError
 from salesops.i18n import N_, use_locale
 from salesops.report.kernels.forkserver import fork_server
 from salesops.report.kernels.running import RunningKernels, kernel_environment
+from salesops.report.pack.chromium import Printer
+from salesops.report.pack.packs import PackPublisher, PackSettings
+from salesops.report.pack.parts import plan_packs
 from salesops.report.pages.index import IndexEntry, render_index
 from salesops.report.pages.layout import PageContext
 from salesops.report.run import grid
@@ -40,6 +45,7 @@ from salesops.report.run.grid import Job, ReportKey
 from salesops.report.run.manifest import (
     MANIFEST_NAME,
     STOPPED,
+    PackRecord,
     PreviousManifest,
     RunRecord,
     cache_key,
@@ -121,6 +127,13 @@ class _Runner:
             generated_at=self.generated_at,
             data_as_of=self.as_of,
             provenance=self._provenance(),
+        )
+        self.packs = PackPublisher(
+            PackSettings(self.code, plan.settings.locale, self.as_of, self.generated_at),
+            self.previous,
+            self.progress,
+            Printer(plan.chromium) if plan.chromium else None,
+            plan.workers,
         )
 
     def _earlier_records(self) -> list[RunRecord]:
@@ -341,8 +354,32 @@ class _Runner:
         """Records in grid order; a job with none was kept from starting by an interruption."""
         return [done.get(job.key) or self.not_started(job, key) for job, key in keyed]
 
+    def publish_packs(self, records: list[RunRecord]) -> list[PackRecord]:
+        """Each team's pack: printed for the teams of this run when it prints packs and was not
+        interrupted, else kept when its reports did not change (see ``PackPublisher``)."""
+        published = _published([*records, *self.earlier])
+        plans = [
+            plan
+            for quarter in self.plan.quarters
+            for plan in plan_packs(
+                grid.contained_path(self.plan.out_dir, quarter.label),
+                quarter.label,
+                [record for record in published if record.quarter == quarter.label],
+            )
+        ]
+        in_run = {(job.quarter, job.team) for job in self.plan.jobs}
+        to_print = [] if self.interrupted else [p for p in plans if (p.quarter, p.team) in in_run]
+        packs = self.packs.publish(plans, to_print)
+        self.interrupted = self.interrupted or self.packs.interrupted
+        return packs
+
     def write_manifests(
-        self, records: list[RunRecord], *, status: str, exit_code: ExitCode | None
+        self,
+        records: list[RunRecord],
+        packs: list[PackRecord],
+        *,
+        status: str,
+        exit_code: ExitCode | None,
     ) -> None:
         for quarter in self.plan.quarters:
             write_manifest(
@@ -356,6 +393,7 @@ class _Runner:
                 code=self.code,
                 records=[r for r in [*records, *self.earlier] if r.quarter == quarter.label],
                 skipped=self.plan.skipped,
+                packs=[pack for pack in packs if pack.quarter == quarter.label],
             )
 
     def _data_record(self) -> dict[str, Any]:
@@ -366,8 +404,9 @@ class _Runner:
             data["fingerprint_after"] = self.fingerprint_after
         return data
 
-    def write_indexes(self, records: list[RunRecord]) -> list[Path]:
-        """``<out>/<quarter>/index.html`` for each quarter, linking every team x analysis."""
+    def write_indexes(self, records: list[RunRecord], packs: list[PackRecord]) -> list[Path]:
+        """``<out>/<quarter>/index.html`` for each quarter, linking every team x analysis and
+        each team's PDF pack."""
         pages = []
         for quarter in self.plan.quarters:
             folder = grid.contained_path(self.plan.out_dir, quarter.label)
@@ -385,6 +424,11 @@ class _Runner:
                 self.generated_at,
                 data_as_of=self.as_of,
                 provenance=self.context.provenance,
+                packs={
+                    pack.team: shown.path
+                    for pack in packs
+                    if pack.quarter == quarter.label and (shown := pack.shown())
+                },
             )
             path = folder / "index.html"
             atomic_write_text(path, page)
@@ -463,17 +507,20 @@ def run_reports(request: RunRequest) -> RunSummary:
 
 
 def _publish(runner: _Runner, records: list[RunRecord]) -> RunSummary:
-    """Write the indexes and manifests, print the summary; KeyboardInterrupt if interrupted."""
+    """Print the packs, write the indexes and manifests, print the summary; KeyboardInterrupt if
+    interrupted."""
+    with _sigterm_interrupts():
+        packs = runner.publish_packs(records)
     exit_code, reason = _exit(records, runner.interrupted)
     status = "interrupted" if runner.interrupted else "complete"
     pages: list[Path] = []
     try:
-        pages = runner.write_indexes(records)
-        runner.write_manifests(records, status=status, exit_code=exit_code)
+        pages = runner.write_indexes(records, packs)
+        runner.write_manifests(records, packs, status=status, exit_code=exit_code)
     except OSError as exc:  # a full disk or a folder gone read-only: the old files stay whole
         exit_code = ExitCode.INTERRUPTED if runner.interrupted else ExitCode.FAILED
         reason += f"; the index or manifest could not be written: {exc.strerror or exc}"
-    runner.progress.summary(records, exit_code, reason)
+    runner.progress.summary(records, exit_code, reason, packs)
     for page in pages:
         runner.progress.note(f"index: {page}")
     if runner.interrupted:
