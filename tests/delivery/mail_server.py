@@ -19,8 +19,10 @@ LOGIN, PASSWORD = "salesops", "s3cret-Pa55word"
 QUARTER = "2026Q3"
 TEAMS = {"SMB": "smb", "Partners & Channel": "partners-channel", "Enterprise": "enterprise"}
 CARDS = [
-    {"label": "Win rate", "value": "31%", "change": "+4.1 pts vs 2026Q2"},
-    {"label": "Bookings", "value": "$1.2M", "change": None},
+    {"label": "Win rate", "value": "31%", "change": "+4.1 pts vs 2026Q2", "direction": "up"}
+    | {"good": True, "note": None},
+    {"label": "Bookings", "value": "$1.2M", "change": None, "direction": None, "good": None},
+    {"label": "Not a card"},
 ]
 
 

@@ -1,13 +1,14 @@
 """The email of one team's pack, in the active locale's words and numbers.
 
 The subject names the quarter and the team; the body says what is attached, or gives the link
-when the pack is over the size limit, and lists the quarter's headline cards when the team's
-``summary.json`` holds any. Build the message once per pack (``pack_message``), then address it
-to each recipient in turn (``addressed``).
+when the pack is over the size limit, and lists the quarter's headline cards (as
+``Card.to_text`` reads them) when the team's ``summary.json`` holds any. Build the message once
+per pack (``pack_message``), then address it to each recipient in turn (``addressed``).
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -15,31 +16,32 @@ from email.utils import format_datetime, make_msgid
 from salesops import formatting
 from salesops.delivery.packs import Pack
 from salesops.i18n import _, active_locale
+from salesops.present.cards import Card
 from salesops.report.pages.layout import team_label
 from salesops.report.run.files import read_json_object
 
 SUMMARY_NAME = "summary.json"
 MAX_CARDS = 6
+_CARD_FIELDS = [f.name for f in fields(Card)]
 
 
-def _card_line(card: object) -> str | None:
-    """A headline card as one line; None when it is not a card with a label and a value."""
-    if not isinstance(card, dict):
+def _card(entry: object) -> Card | None:
+    """A card of the summary as the headline record stores it; None for anything else."""
+    if not isinstance(entry, dict):
         return None
-    label, value, change = card.get("label"), card.get("value"), card.get("change")
-    if not (isinstance(label, str) and isinstance(value, str)):
+    try:
+        card = Card(**{key: entry[key] for key in _CARD_FIELDS if key in entry})
+    except (TypeError, ValueError):  # no label or value, or an unknown direction
         return None
-    if isinstance(change, str) and change:
-        return _("{label}: {value} ({change})").format(label=label, value=value, change=change)
-    return _("{label}: {value}").format(label=label, value=value)
+    return card if isinstance(card.label, str) and isinstance(card.value, str) else None
 
 
 def headline(pack: Pack) -> list[str]:
-    """The cards of the team's ``summary.json`` as lines ("Win rate: 31%"), at most
-    ``MAX_CARDS``; none when the file is missing or holds no cards."""
-    cards = read_json_object(pack.path.parent / SUMMARY_NAME).get("cards")
-    lines = [_card_line(card) for card in (cards if isinstance(cards, list) else [])]
-    return [line for line in lines if line][:MAX_CARDS]
+    """The cards of the team's ``summary.json`` as lines, at most ``MAX_CARDS`` ("Win rate: 31%
+    (Up: +4.1 pts vs 2026Q2, better)"); none when the file is missing or holds no cards."""
+    entries = read_json_object(pack.path.parent / SUMMARY_NAME).get("cards")
+    cards = [_card(entry) for entry in (entries if isinstance(entries, list) else [])]
+    return [card.to_text() for card in cards if card][:MAX_CARDS]
 
 
 def size_text(size: int) -> str:

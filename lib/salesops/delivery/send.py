@@ -85,6 +85,10 @@ def _link(pack: Pack, settings: DeliverySettings, path: Path) -> str | None:
     return link
 
 
+class _Unrecorded(Exception):
+    """A message went out but the record of it could not be written."""
+
+
 class _Sender:
     """One send: goes through the teams, tells the terminal, records what went out."""
 
@@ -112,7 +116,8 @@ class _Sender:
         self.output.flush()
 
     def team(self, team: str, folders: dict[str, str], mailer: Mailer | None) -> bool:
-        """Send ``team``'s pack to each of its recipients; False when recording one failed."""
+        """Send ``team``'s pack to each of its recipients not sent it yet (``mailer`` None: say
+        what would be sent); False when a delivery could not be recorded, which stops the send."""
         recipients = self.settings.recipients(team)
         try:
             pack = find_pack(self.out_dir, self.quarter, team, folders)
@@ -128,52 +133,66 @@ class _Sender:
         )
         message: EmailMessage | None = None
         for recipient in recipients:
-            before = None if self.request.force else self.record.last(team, recipient)
-            if before is not None:
-                again = (
-                    "; the pack has changed since (--force sends the new one)"
-                    if before.pack_sha256 != pack.sha256
-                    else " (--force sends it again)"
-                )
-                self.say("skipped", team, recipient, f"already sent {before.sent_at}{again}")
-                continue
-            if mailer is None:
+            if skipped := self._already_sent(pack, recipient):
+                self.say("skipped", team, recipient, skipped)
+            elif mailer is None:
                 self.say("would send", team, recipient, how)
-                continue
-            try:
-                if message is None:
-                    sender, cards = self.settings.sender, headline(pack)
-                    message = pack_message(pack, sender=sender, link=link, cards=cards)
-            except OSError as exc:
-                self.say("FAILED", team, recipient, f"cannot read {pack.path}: {exc.strerror}")
-                continue
-            domain = self.settings.sender_address.rsplit("@", 1)[1]
-            addressed(message, recipient, domain)
-            try:
-                mailer.send(message, self.settings.sender_address, recipient)
-            except DeliveryFailure as failure:
-                self.say("FAILED", team, recipient, str(failure))
-                continue
-            delivered = Delivered(
-                quarter=self.quarter,
-                team=team,
-                recipient=recipient,
-                pack_sha256=pack.sha256,
-                sent_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                message_id=str(message["Message-ID"]),
-                sent_as="attachment" if link is None else "link",
-            )
-            try:
-                self.record.add(delivered)
-            except OSError as exc:
+            else:
+                try:
+                    if message is None:
+                        cards = headline(pack)
+                        message = pack_message(
+                            pack, sender=self.settings.sender, link=link, cards=cards
+                        )
+                    self._mail(mailer, message, pack, recipient, link)
+                except DeliveryFailure as failure:
+                    self.say("FAILED", team, recipient, str(failure))
+                    continue
+                except OSError as exc:  # reading the pack to attach it
+                    reason = f"cannot read {pack.path}: {exc.strerror or exc}"
+                    self.say("FAILED", team, recipient, reason)
+                    continue
+                except _Unrecorded as unrecorded:
+                    self.say("sent", team, recipient, how)
+                    self.output.write(f"salesops send: {unrecorded}\n")
+                    return False
                 self.say("sent", team, recipient, how)
-                self.output.write(
-                    f"salesops send: cannot record it in {self.record.path} "
-                    f"({exc.strerror or exc}): stopped, so that nothing goes out unrecorded\n"
-                )
-                return False
-            self.say("sent", team, recipient, how)
         return True
+
+    def _already_sent(self, pack: Pack, recipient: str) -> str | None:
+        """Why ``recipient`` is not sent ``pack`` (it was, and no ``--force``), else None."""
+        before = None if self.request.force else self.record.last(pack.team, recipient)
+        if before is None:
+            return None
+        if before.pack_sha256 != pack.sha256:
+            changed = "the pack has changed since (--force sends the new one)"
+            return f"already sent {before.sent_at}; {changed}"
+        return f"already sent {before.sent_at} (--force sends it again)"
+
+    def _mail(
+        self, mailer: Mailer, message: EmailMessage, pack: Pack, recipient: str, link: str | None
+    ) -> None:
+        """Send ``message`` to ``recipient`` and record it; DeliveryFailure when it was not
+        sent, _Unrecorded when it was but the record could not be written."""
+        sender = self.settings.sender_address
+        addressed(message, recipient, domain=sender.rsplit("@", 1)[1])
+        mailer.send(message, sender, recipient)
+        delivered = Delivered(
+            quarter=self.quarter,
+            team=pack.team,
+            recipient=recipient,
+            pack_sha256=pack.sha256,
+            sent_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            message_id=str(message["Message-ID"]),
+            sent_as="attachment" if link is None else "link",
+        )
+        try:
+            self.record.add(delivered)
+        except OSError as exc:
+            raise _Unrecorded(
+                f"cannot record it in {self.record.path} ({exc.strerror or exc}): stopped, so "
+                "that nothing goes out unrecorded"
+            ) from None
 
     def unlisted(self, folders: dict[str, str]) -> list[str]:
         """The teams with a pack this quarter and no recipients in the settings file."""
