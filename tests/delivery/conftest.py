@@ -57,11 +57,20 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return cert, key
 
 
-@pytest.fixture(scope="session")
-def _starttls_server(certificate: tuple[Path, Path]) -> Iterator[Server]:
+def _server_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(*map(str, certificate))
-    yield from serve(Mailbox(), tls_context=context, require_starttls=True)
+    return context
+
+
+@pytest.fixture(scope="session")
+def _starttls_server(certificate: tuple[Path, Path]) -> Iterator[Server]:
+    yield from serve(Mailbox(), tls_context=_server_context(certificate), require_starttls=True)
+
+
+@pytest.fixture(scope="session")
+def _ssl_server(certificate: tuple[Path, Path]) -> Iterator[Server]:
+    yield from serve(Mailbox(), ssl_context=_server_context(certificate))
 
 
 def _use(server: Server, monkeypatch: pytest.MonkeyPatch, **env: str) -> Server:
@@ -160,3 +169,10 @@ def send(
         return int(code), captured.out, captured.err
 
     return run
+
+
+@pytest.fixture
+def ssl_smtp(_ssl_server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
+    """The server that speaks TLS from the start, empty, in the environment (its certificate
+    not trusted yet: set ``SSL_CERT_FILE``)."""
+    return _use(_ssl_server, monkeypatch, SECURITY="ssl")

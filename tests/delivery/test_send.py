@@ -287,6 +287,19 @@ def test_the_default_security_is_starttls_with_the_certificate_checked(
     assert len(starttls_smtp.mailbox.received) == 2
 
 
+def test_ssl_checks_the_server_s_certificate(
+    ssl_smtp: Server, send: Send, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _err = send("--team", "SMB")
+    assert code == 1 and ssl_smtp.mailbox.received == []
+    assert f"cannot connect to 127.0.0.1:{ssl_smtp.port} (ssl): " in out
+    assert "CERTIFICATE_VERIFY_FAILED" in out
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    code, out, _err = send("--team", "SMB")
+    assert code == 0, out
+    assert len(ssl_smtp.mailbox.received) == 2
+
+
 def test_an_unreachable_server_fails_every_recipient_after_one_try(
     smtp: Server, reports: Path, send: Send, monkeypatch: pytest.MonkeyPatch
 ) -> None:
