@@ -1,4 +1,5 @@
-"""The ``salesops`` command: make the demo CRM, validate a source, render the quarterly reports.
+"""The ``salesops`` command: make the demo CRM, validate a source, render the quarterly reports,
+email the packs.
 
 Input errors (``SalesopsError``) print one message and exit ``BAD_INPUT`` (2): a message, not a
 crash, so the log gets the message and no traceback. An unexpected failure prints one line, exits
@@ -110,6 +111,23 @@ def _parser() -> argparse.ArgumentParser:
         help="start every kernel from scratch, not forked from one with the libraries imported",
     )
 
+    send = commands.add_parser("send", help="email each team's PDF pack of a quarter")
+    send.add_argument(
+        "--quarter", default="latest", help="2026Q3 or latest (the reports folder's newest)"
+    )
+    send.add_argument(
+        "--team", action="append", default=[], help="team name, or all for leadership; repeats"
+    )
+    send.add_argument("--out", type=_path, default=None, help="reports folder (default reports/)")
+    send.add_argument(
+        "--delivery", type=_path, default=None, help="recipients (default params/delivery.yaml)"
+    )
+    send.add_argument(
+        "--org-params", type=_path, default=None, help="org settings file (default params/org.yaml)"
+    )
+    send.add_argument("--dry-run", action="store_true", help="say what would go to whom; send none")
+    send.add_argument("--force", action="store_true", help="send again to whom it was sent")
+
     new = commands.add_parser(
         "new-analysis", help="write a notebook and its report class that run as they are"
     )
@@ -196,6 +214,21 @@ def _run(args: argparse.Namespace) -> ExitCode:
     return run_reports(request).exit_code
 
 
+def _send(args: argparse.Namespace) -> ExitCode:
+    from salesops.delivery.send import SendRequest, send_packs
+
+    request = SendRequest(
+        quarter=args.quarter,
+        teams=args.team,
+        out_dir=args.out,
+        delivery_file=args.delivery,
+        org_params_file=args.org_params,
+        dry_run=args.dry_run,
+        force=args.force,
+    )
+    return send_packs(request)
+
+
 def _new_analysis(args: argparse.Namespace) -> ExitCode:
     from salesops.scaffold import new_analysis
 
@@ -209,12 +242,18 @@ def _new_analysis(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-_COMMANDS = {"demo": _demo, "validate": _validate, "run": _run, "new-analysis": _new_analysis}
+_COMMANDS = {
+    "demo": _demo,
+    "validate": _validate,
+    "run": _run,
+    "send": _send,
+    "new-analysis": _new_analysis,
+}
 
 
 def _log_folders(args: argparse.Namespace) -> list[Path]:
-    """Where the log may go: the run's output folder first, then ``reports/``."""
-    out = getattr(args, "out", None) if args.command == "run" else None
+    """Where the log may go: the reports folder of ``run`` or ``send`` first, then ``reports/``."""
+    out = getattr(args, "out", None) if args.command in ("run", "send") else None
     return [folder for folder in (out, config.REPORTS_DIR) if folder is not None]
 
 

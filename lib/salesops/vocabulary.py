@@ -14,6 +14,7 @@ from salesops.i18n import N_
 HEADLINE_MIMETYPE = "application/vnd.salesops.headline+json"
 ALL_TEAMS = "all"  # the team of the all-teams roll-up, and of every metric's whole-org scope
 SUMMARY = "summary"  # the analysis that sums up the others: first in the index and the pack
+PACK_NAME = "pack.pdf"  # a team's PDF pack in its folder, written by run --pdf, emailed by send
 
 
 class FailureKind(StrEnum):

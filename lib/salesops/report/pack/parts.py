@@ -16,10 +16,7 @@ from salesops.i18n import _
 from salesops.report.pages.layout import team_label
 from salesops.report.run.grid import contained_path
 from salesops.report.run.manifest import RunRecord
-from salesops.vocabulary import ALL_TEAMS
-
-SUMMARY = "summary"
-PACK_NAME = "pack.pdf"
+from salesops.vocabulary import ALL_TEAMS, PACK_NAME, SUMMARY
 
 
 @dataclass(frozen=True)

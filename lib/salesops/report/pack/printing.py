@@ -17,6 +17,7 @@ from pypdf.errors import PyPdfError
 
 from salesops.report.pack.chromium import Printer, PrintError
 from salesops.report.pack.document import PackDocument, anchor
+from salesops.vocabulary import PACK_NAME
 
 _PRINTS = 3
 
@@ -34,7 +35,7 @@ def print_pack(printer: Printer, document: PackDocument) -> PrintedPack:
     """Print ``document`` with its contents' page numbers; PrintError if Chromium fails."""
     # Chromium's profile is in the folder too: a file it leaves behind is no failure
     with tempfile.TemporaryDirectory(prefix="salesops-pack-", ignore_cleanup_errors=True) as folder:
-        html, pdf = Path(folder, "pack.html"), Path(folder, "pack.pdf")
+        html, pdf = Path(folder, "pack.html"), Path(folder, PACK_NAME)
         starts: list[int] | None = None
         for _attempt in range(_PRINTS):
             html.write_text(document.html(starts), encoding="utf-8")

@@ -31,9 +31,10 @@ RECORD_NAME = "teams.json"
 
 
 @contextlib.contextmanager
-def output_lock(out_dir: Path, progress: TextIO) -> Iterator[None]:
+def output_lock(out_dir: Path, progress: TextIO, command: str = "run") -> Iterator[None]:
     """Hold ``<out>/salesops.lock`` (an exclusive ``flock``) for the block; while another run
-    holds it, say so on ``progress`` and wait. The lock file holds the pid of its holder.
+    holds it, say so on ``progress`` as ``salesops <command>`` and wait. The lock file holds the
+    pid of its holder.
 
     The lock is held through a read-only descriptor: a file open for writing would keep the
     output folder's filesystem from being remounted read-only while the run goes on."""
@@ -45,7 +46,7 @@ def output_lock(out_dir: Path, progress: TextIO) -> Iterator[None]:
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
             who = f"the run with pid {holder}" if holder.isdigit() else "another run"
-            progress.write(f"salesops run: waiting for {who} to finish (it holds {path})\n")
+            progress.write(f"salesops {command}: waiting for {who} to finish (it holds {path})\n")
             progress.flush()
             fcntl.flock(fd, fcntl.LOCK_EX)
         with contextlib.suppress(OSError):  # the pid only names the holder: a full disk is fine
@@ -82,6 +83,12 @@ def _from_manifests(out_dir: Path) -> dict[str, str]:
             if isinstance(team, str) and isinstance(folder, str) and slugify(folder) == folder:
                 found.setdefault(team, folder)
     return found
+
+
+def known_folders(out_dir: Path) -> dict[str, str]:
+    """Every team's folder as ``teams.json`` (else the quarters' manifests) records it, and the
+    roll-up's; unlike ``team_folders`` it records nothing (for readers of finished reports)."""
+    return {**(_recorded(out_dir) or _from_manifests(out_dir)), ALL_TEAMS: ALL_TEAMS}
 
 
 def _free_folder(name: str, taken: set[str]) -> str:
