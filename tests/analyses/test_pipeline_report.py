@@ -158,7 +158,7 @@ def test_headline_figures_are_the_flow_worked_out_by_hand(tiny: str) -> None:
     assert (cards["Start pipeline"].value, cards["Start pipeline"].note) == ("$700", "3 deals")
     # a2, 200 of the start's 700, pushed out: 28.6 %; its one push (Jun 20) of 5 deals in play
     slipped = cards["Start pipeline slipped"]
-    assert (slipped.value, slipped.note) == ("29%", "$200 pushed out to a later quarter")
+    assert (slipped.value, slipped.note) == ("29%", "$200 not closed in the quarter")
     assert now["slipped_share"] == pytest.approx(200 / 700)
     assert (now["slipped_amount"], now["pushes_per_deal"], now["pushed_twice"]) == (200.0, 0.2, 0)
     # no stage_history: stalled deals cannot be judged, and the card says why

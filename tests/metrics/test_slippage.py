@@ -84,13 +84,21 @@ def tables(with_changes: bool = True) -> dict[str, ibis.Table]:
     return tiny
 
 
-def test_slipped_share_is_the_start_amount_pushed_out() -> None:
+def test_slipped_share_is_the_start_amount_pushed_out_or_overdue() -> None:
     # start: d1 1000 + d2 2000 + d3 500 + d4 3000 + d5 4000 + d8 700 = 11200 (d6 is new);
-    # pushed out: d1 1000 + d4 3000 = 4000 (d2, d5 won, d8 lost, d3 stays): 4000 / 11200 = 5/14
+    # pushed out: d1 1000 + d4 3000 = 4000 (d2, d5 won, d8 lost); d3 still open at the end with
+    # its close date (Jun 15) in the quarter: overdue, 500. Slipped 4500 / 11200 = 45/112
     result = slippage(tables(), Q2)
     assert (result.quarter, result.team) == ("2026Q2", "all")
-    assert result.start_amount == 11200 and result.slipped_amount == 4000
-    assert result.slipped_deals == 2
+    assert result.start_amount == 11200 and result.slipped_amount == 4500
+    assert (result.slipped_deals, result.overdue_amount, result.overdue_deals) == (3, 500, 1)
+    assert result.slipped_share == 45 / 112
+
+
+def test_in_a_quarter_still_running_an_open_deal_is_not_overdue() -> None:
+    # the data ends before the quarter does: d3 is open, not late; only d1 and d4 slipped
+    result = slippage(tables(), Q2, ended=False)
+    assert (result.slipped_amount, result.slipped_deals, result.overdue_amount) == (4000, 2, 0)
     assert result.slipped_share == 5 / 14
 
 
@@ -166,10 +174,10 @@ def test_deals_pushed_twice_largest_first_with_their_close_dates() -> None:
 
 def test_slippage_of_one_team() -> None:
     # East (r1, r2): start d1 1000 + d2 2000 + d3 500 + d4 3000 + d8 700 = 7200, 4000 pushed
-    # out: 5/9; pushes d1 2 + d2 1 + d4 1 = 4 over 5 deals. West: d5 and d6, start 4000, none
-    # pushed out (share 0, not None); d6's 2 pushes over 2 deals
+    # out and 500 overdue: 5/8; pushes d1 2 + d2 1 + d4 1 = 4 over 5 deals. West: d5 and d6,
+    # start 4000, none slipped (share 0, not None); d6's 2 pushes over 2 deals
     east = slippage(tables(), Q2, team="East")
-    assert (east.start_amount, east.slipped_amount, east.slipped_share) == (7200, 4000, 5 / 9)
+    assert (east.start_amount, east.slipped_amount, east.slipped_share) == (7200, 4500, 5 / 8)
     assert (east.deals_in_play, east.pushes, east.pushes_per_deal) == (5, 4, 0.8)
     assert list(east.pushed_twice["opportunity_id"]) == ["d1"]
     assert set(east.reps["team"]) == {"East"}
@@ -230,9 +238,11 @@ def test_on_the_demo_slippage_agrees_with_the_flow_and_a_pandas_recount(
     result = slippage(demo_tables, Q3, team=TEAM)
     deals = pipeline_flow(demo_tables, Q3, team=TEAM).deals
     start = deals[deals["entry"] == "start"]
-    pushed_out = start[start["exit"] == "pushed_out"]
-    assert result.slipped_amount == pushed_out["entry_amount"].sum()
-    assert result.slipped_deals == len(pushed_out)
+    slipped = start[start["exit"].isin(["pushed_out", "end"])]
+    assert result.slipped_amount == slipped["entry_amount"].sum()
+    assert result.slipped_deals == len(slipped)
+    overdue = start.loc[start["exit"] == "end", "entry_amount"].sum()
+    assert result.overdue_amount == overdue > 0
     assert result.start_amount == start["entry_amount"].sum() > 0
     pushes = _pushes_recounted(frames, Q3).reindex(deals["opportunity_id"], fill_value=0)
     assert result.deals_in_play == len(deals) and result.pushes == pushes.sum() > 0

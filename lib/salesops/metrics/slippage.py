@@ -1,5 +1,6 @@
-"""Slippage: how much of the pipeline due in a quarter at its start was pushed out of it, and how
-often the deals in play had their close dates pushed during it.
+"""Slippage: how much of the pipeline due in a quarter at its start did not close in it (pushed
+out, or still open past its close date at its end), and how often the deals in play had their
+close dates pushed during it.
 
 A push is a deal_changes row recorded during the quarter that finds a deal open and leaves it open
 with a later close date than the one it had just before; a null close date is unchanged, carried
@@ -55,10 +56,12 @@ class Slippage:
     """The quarter's slippage for a team.
 
     ``slipped_share``: slipped_amount / start_amount, the share of the starting pipeline's amount
-    (flow entry ``start``, at its entry amount) whose deals left by ``pushed_out``; None when the
-    start amount is 0. ``pushes_per_deal``: pushes / deals_in_play. ``reps``: one row per rep with a
-    deal in play (``REP_COLUMNS``). ``pushed_twice``: the ``top`` largest deals pushed twice or
-    more (``PUSHED_TWICE_COLUMNS``), ``pushed_twice_count`` all of them."""
+    (flow entry ``start``, at its entry amount) whose deals did not close in the quarter: left by
+    ``pushed_out``, or still open at its end past their close date (``overdue_amount``, exit
+    ``end`` of a quarter that has ended); None when the start amount is 0. ``pushes_per_deal``:
+    pushes / deals_in_play. ``reps``: one row per rep with a deal in play (``REP_COLUMNS``).
+    ``pushed_twice``: the ``top`` largest deals pushed twice or more (``PUSHED_TWICE_COLUMNS``),
+    ``pushed_twice_count`` all of them."""
 
     quarter: str
     team: str
@@ -66,6 +69,8 @@ class Slippage:
     slipped_amount: float
     slipped_deals: int
     slipped_share: float | None
+    overdue_amount: float
+    overdue_deals: int
     deals_in_play: int
     pushes: int
     pushes_per_deal: float | None
@@ -82,6 +87,7 @@ def slippage(
     small_sample: int = SMALL_SAMPLE,
     top: int = 20,
     flow: Flow | None = None,
+    ended: bool = True,
 ) -> Slippage:
     """The starting pipeline pushed out of ``quarter``, and the close-date pushes of its deals in
     play, in total, per rep and for the deals pushed twice or more. Needs deal_changes.
@@ -91,17 +97,21 @@ def slippage(
     small sample with fewer than ``small_sample`` deals in play. The deals pushed twice are
     ordered by amount at the quarter's end (the flow's exit amount), largest first, ties by
     opportunity_id. ``flow``: the quarter's ``pipeline_flow`` for ``team``, when the caller has it
-    already."""
+    already. ``ended``: the data reaches the quarter's end, so a starting deal still open in it
+    is overdue (slipped, its close date not yet moved); in a quarter still running it is open."""
     changes = require(tables, "deal_changes", N_("Slippage"))
     flow = flow or pipeline_flow(tables, quarter, team)
     deals = _with_pushes(tables, changes, quarter, flow)
     start, twice = deals.entry == "start", deals.pushes >= 2
-    slipped = start & (deals.exit == "pushed_out")
+    overdue = start & (deals.exit == "end") & ibis.literal(ended)
+    slipped = (start & (deals.exit == "pushed_out")) | overdue
     totals = (
         deals.aggregate(
             start_amount=exact_sum(deals.entry_amount, start),
             slipped_amount=exact_sum(deals.entry_amount, slipped),
             slipped_deals=slipped.sum(),
+            overdue_amount=exact_sum(deals.entry_amount, overdue),
+            overdue_deals=overdue.sum(),
             deals_in_play=deals.count(),
             pushes=deals.pushes.sum(),
             pushed_twice_count=twice.sum(),
@@ -119,6 +129,8 @@ def slippage(
         slipped_amount=slipped_amount,
         slipped_deals=plain_int(totals["slipped_deals"]),
         slipped_share=ratio(slipped_amount, start_amount),
+        overdue_amount=plain_float(totals["overdue_amount"]) or 0.0,
+        overdue_deals=plain_int(totals["overdue_deals"]),
         deals_in_play=in_play,
         pushes=pushes,
         pushes_per_deal=ratio(pushes, in_play),

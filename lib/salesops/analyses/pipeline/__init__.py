@@ -60,6 +60,7 @@ class PipelineReport(FlowSections, SlippageSections, StallSections, LandingSecti
             "pushed_out_amount": amount_of(flow.totals, "pushed_out"),
             "slipped_share": None if slipped is None else slipped.slipped_share,
             "slipped_amount": None if slipped is None else slipped.slipped_amount,
+            "overdue_amount": None if slipped is None else slipped.overdue_amount,
             "pushes_per_deal": None if slipped is None else slipped.pushes_per_deal,
             "pushed_twice": None if slipped is None else slipped.pushed_twice_count,
             "stalled_deals": None if stalled is None else stalled.deals,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from salesops import formatting, present
 from salesops.analyses.data import keeps_data
 from salesops.analyses.pipeline.base import PipelineSections, deals_text
@@ -25,6 +27,7 @@ class SlippageSections(PipelineSections):
                 self.scope.team,
                 small_sample=self.scope.settings.small_sample,
                 flow=self.quarter_flow(quarter),
+                ended=self.as_of + timedelta(days=1) >= quarter.end,
             )
         return self._slippages[quarter.label]
 
@@ -38,15 +41,25 @@ class SlippageSections(PipelineSections):
         if not slipped.deals_in_play:
             return self._nothing_in_play()
         currency, small = self.scope.settings.currency, self.scope.settings.small_sample
-        share = _(
-            "{share} of the pipeline due in {quarter} at its start ({slipped} of {start}; {deals}) "
-            "was pushed out to a later quarter."
+        share = (
+            _(
+                "{share} of the pipeline due in {quarter} at its start ({slipped} of {start}; "
+                "{deals}) slipped: {pushed_out} was pushed out to a later quarter and {overdue} "
+                "was still open at its end, past its close date."
+            )
+            if slipped.overdue_deals
+            else _(
+                "{share} of the pipeline due in {quarter} at its start ({slipped} of {start}; "
+                "{deals}) was pushed out to a later quarter."
+            )
         ).format(
             share=formatting.percent(slipped.slipped_share),
             quarter=formatting.quarter(self.scope.quarter),
             slipped=formatting.money(slipped.slipped_amount, currency),
             start=formatting.money(slipped.start_amount, currency),
             deals=deals_text(slipped.slipped_deals),
+            pushed_out=formatting.money(slipped.slipped_amount - slipped.overdue_amount, currency),
+            overdue=formatting.money(slipped.overdue_amount, currency),
         )
         pushes = _("The {deals} in play had {pushes} ({per_deal} per deal).").format(
             deals=deals_text(slipped.deals_in_play),
@@ -137,14 +150,14 @@ class SlippageSections(PipelineSections):
         if not self.scope.crm.has("deal_changes"):
             return needs_text("deal_changes")
         amount = formatting.money(self.now["slipped_amount"], self.scope.settings.currency)
-        return _("{amount} pushed out to a later quarter").format(amount=amount)
+        return _("{amount} not closed in the quarter").format(amount=amount)
 
     def _slipped_sentence(self) -> str:
         now = self.now
         if now["slipped_share"] is None:
             return ""
         return _(
-            "{share} of the start pipeline slipped to a later quarter; the deals in play had "
+            "{share} of the start pipeline slipped past the quarter; the deals in play had "
             "{per_deal} close-date pushes each on average."
         ).format(
             share=formatting.percent(now["slipped_share"]),
@@ -158,7 +171,8 @@ class SlippageSections(PipelineSections):
             _(
                 "A push is a recorded change that leaves an open deal open with a later close "
                 "date than just before. The slipped share is the start pipeline's amount, at the "
-                "start, of the deals that left it pushed out."
+                "start, of the deals that did not close in the quarter: pushed out, or still open "
+                "at its end past their close date."
             )
         ]
 
