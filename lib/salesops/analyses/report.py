@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -18,6 +18,15 @@ from salesops.present.tables import ColumnFormat, Table, table
 
 TREND_QUARTERS = 4  # a trend shows the quarter and the three before it
 T = TypeVar("T")
+FigurePart = Callable[[Quarter], dict[str, Any]]  # some of a quarter's headline figures
+
+
+def joined(parts: Sequence[FigurePart], quarter: Quarter) -> dict[str, Any]:
+    """The figures of ``quarter`` that ``parts`` give, in their order."""
+    found: dict[str, Any] = {}
+    for part in parts:
+        found.update(part(quarter))
+    return found
 
 
 class QuarterReport(ABC):
@@ -64,6 +73,21 @@ class QuarterReport(ABC):
     @abstractmethod
     def figures(self, quarter: Quarter) -> dict[str, Any]:
         """The analysis's headline figures for ``quarter`` (a JSON-safe dict)."""
+
+    def figure_parts(self) -> Sequence[FigurePart]:
+        """``figures`` in parts that cost their own queries, in the order ``figures_of`` computes
+        them; one part, the whole, unless the analysis splits it."""
+        return (self.figures,)
+
+    def figures_of(self, quarter: Quarter, keys: Collection[str]) -> dict[str, Any]:
+        """``keys`` of ``figures(quarter)`` (None for a key it lacks), computing its parts in
+        order until every key is found: the same values for a fraction of the queries."""
+        found: dict[str, Any] = {}
+        for part in self.figure_parts():
+            found.update(part(quarter))
+            if found.keys() >= set(keys):
+                break
+        return {key: found.get(key) for key in keys}
 
     @cached_property
     def now(self) -> dict[str, Any]:

@@ -59,6 +59,8 @@ def deal_snapshots(tables: Tables, days: Sequence[date], team: str = ALL_TEAMS) 
     current = deals.left_join(stages.select("stage", "sort_order"), "stage")
     current = current.cross_join(moments).filter(_.created_at < _.as_of_at)
     history = tables.get("stage_history")
+    if history is not None:  # the team's deals' rows only, before any window sorts them
+        history = history.semi_join(deals, history.opportunity_id == deals.opportunity_id)
     entries = None if history is None else history.join(stages, "stage")
     if entries is not None:
         # a deal's history speaks from its first entry on: before it, the current values do

@@ -14,6 +14,7 @@ from salesops.analyses.efficiency.activity_sections import ActivitySections
 from salesops.analyses.efficiency.base import reps_text
 from salesops.analyses.efficiency.enablement_sections import EnablementSections
 from salesops.analyses.efficiency.touch_sections import TouchSections
+from salesops.analyses.report import FigurePart, joined
 from salesops.analyses.scope import open_scope
 from salesops.analyses.sections import (
     bullet_list,
@@ -51,20 +52,39 @@ def _or_none(compute: Any) -> Any:
 class EfficiencyReport(TouchSections, ActivitySections, EnablementSections):
     """Every section of the efficiency notebook; each quarter's results are computed once."""
 
+    def figure_parts(self) -> tuple[FigurePart, ...]:
+        # cheapest first: ``figures_of`` stops at the part that holds what it is asked for
+        return (self._adoption_figures, self._activity_figures, self._touch_figures, self._content)
+
     def figures(self, quarter: Quarter) -> dict[str, Any]:
+        return joined(self.figure_parts(), quarter)
+
+    def _touch_figures(self, quarter: Quarter) -> dict[str, Any]:
         found = _or_none(lambda: self.quarter_touches(quarter))
-        rates = _or_none(lambda: self.quarter_activity(quarter))
-        adoption = _or_none(lambda: self.quarter_adoption(quarter))
-        shared = _or_none(lambda: self.quarter_enablement(quarter))
         return {
             "touches_per_won_deal": None if found is None else found.median_won,
             "touches_per_lost_deal": None if found is None else found.median_lost,
             "won_deals": None if found is None else found.won_deals,
+        }
+
+    def _activity_figures(self, quarter: Quarter) -> dict[str, Any]:
+        rates = _or_none(lambda: self.quarter_activity(quarter))
+        return {
             "activities_per_rep_week": None if rates is None else rates.activities_per_rep_week,
             "low_activity_reps": None if rates is None else len(rates.low_activity_reps),
+        }
+
+    def _adoption_figures(self, quarter: Quarter) -> dict[str, Any]:
+        adoption = _or_none(lambda: self.quarter_adoption(quarter))
+        return {
             "crm_adoption": None if adoption is None else adoption.share,
             "active_reps": None if adoption is None else adoption.active_reps,
             "adoption_weeks": self.adoption_weeks,
+        }
+
+    def _content(self, quarter: Quarter) -> dict[str, Any]:
+        shared = _or_none(lambda: self.quarter_enablement(quarter))
+        return {
             "content_share_reps": None if shared is None else shared.share_of_reps_sharing,
             "win_rate_with_content": None if shared is None else shared.win_rate_with,
             "win_rate_without_content": None if shared is None else shared.win_rate_without,

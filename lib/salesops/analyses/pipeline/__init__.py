@@ -15,6 +15,7 @@ from salesops.analyses.pipeline.flow_sections import FlowSections, amount_of, co
 from salesops.analyses.pipeline.landing_sections import LandingSections
 from salesops.analyses.pipeline.slippage_sections import SlippageSections
 from salesops.analyses.pipeline.stall_sections import StallSections
+from salesops.analyses.report import FigurePart, joined
 from salesops.analyses.scope import open_scope
 from salesops.analyses.sections import (
     bullet_list,
@@ -44,12 +45,15 @@ class PipelineReport(FlowSections, SlippageSections, StallSections, LandingSecti
     """Every section of the pipeline notebook; each quarter's flow, slippage and stalled deals
     are computed once."""
 
+    def figure_parts(self) -> tuple[FigurePart, ...]:
+        return (self._flow_figures, self._slippage_figures, self._stall_figures, self._landing)
+
     def figures(self, quarter: Quarter) -> dict[str, Any]:
+        return joined(self.figure_parts(), quarter)
+
+    def _flow_figures(self, quarter: Quarter) -> dict[str, Any]:
         flow = self.quarter_flow(quarter)
         start, end = amount_of(flow.totals, "start"), amount_of(flow.totals, "end")
-        crm = self.scope.crm
-        slipped = self.quarter_slippage(quarter) if crm.has("deal_changes") else None
-        stalled = self.quarter_stalled(quarter) if crm.has("stage_history") else None
         return {
             "flow": {name: None if t is None else dict(t) for name, t in flow.totals.items()},
             "flow_complete": flow.complete,
@@ -58,22 +62,30 @@ class PipelineReport(FlowSections, SlippageSections, StallSections, LandingSecti
             "net_change": None if start is None or end is None else end - start,
             "won_amount": amount_of(flow.totals, "won"),
             "pushed_out_amount": amount_of(flow.totals, "pushed_out"),
+        }
+
+    def _slippage_figures(self, quarter: Quarter) -> dict[str, Any]:
+        slipped = self.quarter_slippage(quarter) if self.scope.crm.has("deal_changes") else None
+        return {
             "slipped_share": None if slipped is None else slipped.slipped_share,
             "slipped_amount": None if slipped is None else slipped.slipped_amount,
             "overdue_amount": None if slipped is None else slipped.overdue_amount,
             "pushes_per_deal": None if slipped is None else slipped.pushes_per_deal,
             "pushed_twice": None if slipped is None else slipped.pushed_twice_count,
+        }
+
+    def _stall_figures(self, quarter: Quarter) -> dict[str, Any]:
+        stalled = self.quarter_stalled(quarter) if self.scope.crm.has("stage_history") else None
+        return {
             "stalled_deals": None if stalled is None else stalled.deals,
             "stalled_amount": None if stalled is None else stalled.amount,
             "stalled_share": None if stalled is None else stalled.share_of_open_amount,
-            **landing.landing_headline(
-                self.scope.tables,
-                quarter,
-                self.scope.team,
-                week=self.landing_week,
-                as_of=self.as_of,
-            ),
         }
+
+    def _landing(self, quarter: Quarter) -> dict[str, Any]:
+        return landing.landing_headline(
+            self.scope.tables, quarter, self.scope.team, week=self.landing_week, as_of=self.as_of
+        )
 
     def headline(self) -> present.Headline:
         """Cards: the pipeline at the start and at the end, what was won, the start pipeline that

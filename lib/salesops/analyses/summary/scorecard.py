@@ -129,7 +129,7 @@ class Score:
 
 @dataclass(frozen=True)
 class AnalysisFigures:
-    """One analysis's headline figures for the quarter, the one before and a year before."""
+    """One analysis's scorecard figures for the quarter, the one before and a year before."""
 
     now: Mapping[str, Any]
     previous_quarter: Mapping[str, Any] | None
@@ -144,13 +144,23 @@ def open_analysis(
     return module.open_report(quarter, team, source, preset, locale=locale)
 
 
-def analysis_figures(report: QuarterReport) -> AnalysisFigures:
-    """``report``'s figures now, a quarter ago and a year ago, as far back as the data goes."""
-    scope = report.scope
-    year_ago = scope.quarter.previous(YEAR)
+def figure_keys(analysis: str) -> tuple[str, ...]:
+    """The keys of ``analysis``'s JSON that the scorecard reads: its figures and their counts."""
+    keys = (k for f in KEY_FIGURES if f.analysis == analysis for k in (f.key, f.counts) if k)
+    return tuple(dict.fromkeys(keys))
+
+
+def analysis_figures(analysis: str, report: QuarterReport) -> AnalysisFigures:
+    """``report``'s scorecard figures now, a quarter ago and a year ago, as far back as the data
+    goes: its own ``figures``, computed for those keys only (``QuarterReport.figures_of``)."""
+    scope, keys = report.scope, figure_keys(analysis)
     first = scope.crm.first_quarter(scope.settings.fiscal_year_start_month)
-    last_year = report.figures(year_ago) if year_ago >= first else None
-    return AnalysisFigures(report.now, report.before, last_year)
+    year_ago = scope.quarter.previous(YEAR)
+    return AnalysisFigures(
+        report.figures_of(scope.quarter, keys),
+        report.figures_of(scope.previous, keys) if scope.has_previous else None,
+        report.figures_of(year_ago, keys) if year_ago >= first else None,
+    )
 
 
 def _evidence(
@@ -197,6 +207,6 @@ def gather(
     for analysis in dict.fromkeys(figure.analysis for figure in KEY_FIGURES):
         with contextlib.suppress(MissingTableError):
             report = open_analysis(analysis, quarter, team, source, preset, locale)
-            figures[analysis] = analysis_figures(report)
+            figures[analysis] = analysis_figures(analysis, report)
             reports[analysis] = report
     return figures, reports
