@@ -9,7 +9,7 @@ import pytest
 from statsmodels.stats.proportion import proportions_ztest
 
 from salesops.analyses.scope import open_scope
-from salesops.analyses.sections import counts, rate_evidence
+from salesops.analyses.sections import counts, rate_evidence, share_evidence
 from salesops.analyses.summary import SummaryReport
 from salesops.analyses.summary.highlights import MOST, choose
 from salesops.analyses.summary.scorecard import KEY_FIGURES, AnalysisFigures, Score, scores
@@ -41,6 +41,17 @@ def test_rate_evidence_needs_both_counts_and_counts_undo_the_share() -> None:
     )
     assert counts({"win_rate": None, "closed_deals": 5}, "win_rate", "closed_deals") is None
     assert counts(None, "win_rate", "closed_deals") is None
+
+
+def test_share_evidence_tests_the_counts_behind_two_quarters_shares() -> None:
+    now, before = (
+        {"win_rate": 59 / 200, "closed_deals": 200},
+        {"win_rate": 0.205, "closed_deals": 200},
+    )
+    _z, p = proportions_ztest([59, 41], [200, 200])
+    assert p < 0.05
+    assert share_evidence(now, before, "win_rate", "closed_deals") == "significant"
+    assert share_evidence(now, None, "win_rate", "closed_deals") == "untested"
 
 
 def test_highlights_are_material_changes_beyond_noise_largest_first() -> None:

@@ -16,12 +16,11 @@ from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import (
     bullet_list,
     chart_rows,
-    counts,
     definitions_note,
     missing_tables_note,
     mixed_currency_sentence,
     needs_tables,
-    rate_evidence,
+    share_evidence,
     value,
     withhold_amount_cards,
 )
@@ -117,10 +116,7 @@ class FunnelReport(QuarterReport):
                 value(before, "win_rate"),
                 versus=prev,
                 note=n_note,
-                evidence=rate_evidence(
-                    counts(now, "win_rate", "closed_deals"),
-                    counts(before, "win_rate", "closed_deals"),
-                ),
+                evidence=share_evidence(now, before, "win_rate", "closed_deals"),
             ),
             Card.compare(
                 _("Won amount"),
@@ -160,10 +156,7 @@ class FunnelReport(QuarterReport):
                 note=ngettext("within {n} day", "within {n} days", now["lead_window_days"]).format(
                     n=formatting.count(now["lead_window_days"])
                 ),
-                evidence=rate_evidence(
-                    counts(now, "lead_conversion", "leads"),
-                    counts(before, "lead_conversion", "leads"),
-                ),
+                evidence=share_evidence(now, before, "lead_conversion", "leads"),
             ),
             Card.compare(
                 _("Sales velocity"),

@@ -15,13 +15,12 @@ from salesops.analyses.scope import Scope, open_scope
 from salesops.analyses.sections import (
     bullet_list,
     chart_rows,
-    counts,
     definitions_note,
     missing_tables_note,
     mixed_currency_sentence,
     needs_amounts,
     needs_tables,
-    rate_evidence,
+    share_evidence,
     value,
     withhold_amount_cards,
 )
@@ -91,10 +90,7 @@ class QuotaReport(QuarterReport):
                 value(before, "reps_at_quota_share"),
                 versus=prev,
                 note=reps_note,
-                evidence=rate_evidence(
-                    counts(now, "reps_at_quota_share", "reps_with_quota"),
-                    counts(before, "reps_at_quota_share", "reps_with_quota"),
-                ),
+                evidence=share_evidence(now, before, "reps_at_quota_share", "reps_with_quota"),
             ),
             Card.compare(
                 _("Bookings"),

@@ -53,6 +53,13 @@ def counts(figures: Mapping[str, Any] | None, rate: str, n: str) -> tuple[int, i
     return round(float(figures[rate]) * total), total
 
 
+def share_evidence(
+    now: Mapping[str, Any] | None, before: Mapping[str, Any] | None, rate: str, n: str
+) -> Evidence:
+    """``rate_evidence`` of the share ``rate`` of ``n`` between two quarters' figures."""
+    return rate_evidence(counts(now, rate, n), counts(before, rate, n))
+
+
 def mixed_currency_sentence(currencies: list[str]) -> str:
     """Why amount figures are withheld, and what would enable them."""
     return _(

@@ -18,11 +18,10 @@ from salesops.analyses.report import FigurePart, joined
 from salesops.analyses.scope import open_scope
 from salesops.analyses.sections import (
     bullet_list,
-    counts,
     definitions_note,
     missing_tables_note,
     needs_text,
-    rate_evidence,
+    share_evidence,
     value,
 )
 from salesops.errors import ParamsError
@@ -111,7 +110,7 @@ class EfficiencyReport(TouchSections, ActivitySections, EnablementSections):
             )
 
         evidence = {  # the shares of counts are tested; the median and the mean are not
-            rate: rate_evidence(counts(now, rate, n), counts(before, rate, n))
+            rate: share_evidence(now, before, rate, n)
             for rate, n in (
                 ("crm_adoption", "active_reps"),
                 ("content_share_reps", "active_reps"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from salesops.analyses.report import QuarterReport
-from salesops.analyses.sections import counts, rate_evidence
+from salesops.analyses.sections import share_evidence
 from salesops.i18n import N_
 from salesops.metrics import MissingTableError
 from salesops.present.cards import Evidence, Format
@@ -167,9 +167,7 @@ def _evidence(
     figure: KeyFigure, now: Mapping[str, Any], then: Mapping[str, Any] | None
 ) -> Evidence:
     if figure.evidence == "rate" and figure.counts:
-        return rate_evidence(
-            counts(now, figure.key, figure.counts), counts(then, figure.key, figure.counts)
-        )
+        return share_evidence(now, then, figure.key, figure.counts)
     return "record" if figure.evidence == "record" else "untested"
 
 
