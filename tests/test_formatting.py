@@ -39,6 +39,18 @@ def test_money_is_compact_with_one_decimal_below_ten_units(value: object, expect
     assert formatting.money(value) == expected
 
 
+def test_numbers_round_as_written_half_to_even() -> None:
+    """In binary 1.95 is 1.9499..., 1.85 is 1.8500...09 and 0.295 is 0.2949...: each rounds as
+    its decimal reads, ties to the even digit (CLDR's rounding), whatever the binary says."""
+    assert formatting.money(1_950) == "$2k"
+    assert formatting.money(1_850) == "$1.8k"
+    assert formatting.percent(59 / 200) == "30%"
+    assert formatting.percent(0.125) == "12%"
+    assert formatting.points(0.0105) == "+1.0 pts"
+    assert formatting.decimal(2.675, 2) == "2.68"
+    assert formatting.multiple(2.25) == "2.2×"
+
+
 def test_money_uses_the_currency_symbol_or_its_code() -> None:
     assert formatting.money(1_200_000, "EUR") == "€1.2M"
     assert formatting.money(845_000, "gbp") == "£845k"

@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -29,6 +30,12 @@ _POWERS = (1_000, 1_000_000, 1_000_000_000, 1_000_000_000_000)
 _COMPACT = re.compile(r"^0([\s\u00a0\u202f]?)([^0#]+)$")  # "0K", "0\xa0M", "0\xa0Mrd'.'"
 
 
+def exact(value: float) -> Decimal:
+    """``value`` as the shortest decimal that reads back as it, so that it rounds as written:
+    $1,950 in thousands is 1.95, which shows as 2.0, where the binary 1.9499999... shows 1.9."""
+    return Decimal(repr(float(value)))
+
+
 @dataclass(frozen=True)
 class NumberStyle:
     """How one locale writes numbers: separators, percent and currency patterns, compact units."""
@@ -41,10 +48,12 @@ class NumberStyle:
     units: tuple[tuple[int, str, str], ...]  # (power, space before the unit, unit)
     english: bool
 
-    def number(self, value: float, digits: int = 0, grouped: bool = True) -> str:
-        """``abs(value)`` with ``digits`` decimals, and thousands grouped unless told not to."""
+    def number(self, value: float | Decimal, digits: int = 0, grouped: bool = True) -> str:
+        """``abs(value)`` with ``digits`` decimals (``exact``, half to even), and thousands
+        grouped unless told not to."""
         grouping = "," if grouped else ""
-        whole, _dot, fraction = f"{abs(value):{grouping}.{digits}f}".partition(".")
+        written = value if isinstance(value, Decimal) else exact(value)
+        whole, _dot, fraction = f"{abs(written):{grouping}.{digits}f}".partition(".")
         whole = whole.replace(",", self.group)
         return f"{whole}{self.decimal}{fraction}" if fraction else whole
 
@@ -164,7 +173,7 @@ def percent(x: Any, digits: int = 0, signed: bool = False) -> str:
     if value is None:
         return missing()
     s = style()
-    number = s.number(value * 100, digits, grouped=False)  # ungrouped, as English pages show it
+    number = s.number(exact(value) * 100, digits, grouped=False)  # ungrouped, as English pages
     return _signed(number + s.percent_suffix, value, signed)
 
 
@@ -173,7 +182,7 @@ def points(diff: Any, digits: int = 1) -> str:
     value = as_number(diff)
     if value is None:
         return missing()
-    number = _signed(style().number(value * 100, digits), value, True)
+    number = _signed(style().number(exact(value) * 100, digits), value, True)
     return _("{points} pts").format(points=number)
 
 

@@ -110,6 +110,17 @@ TEAM_TABLES = {
             "amount": [None, 900.0],
         }
     ),
+    # S1 was spent for East, S2 for West, S3 for no team in particular
+    "spend": pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2026-07-01"] * 3).date,
+            "category": ["marketing", "sales", "marketing"],
+            "channel": ["Web", None, "Events"],
+            "team": ["East", "West", None],
+            "amount": [10.0, 20.0, 30.0],
+            "currency": ["USD"] * 3,
+        }
+    ),
     # L1 is East's, L2 West's, L3 nobody's yet
     "leads": pd.DataFrame(
         {
@@ -140,11 +151,13 @@ def test_team_tables_narrow_every_table_to_the_team_but_keep_every_quarter(two_t
     assert _rows(east, "stage_history", "opportunity_id") == ["O1", "O1"]
     assert _rows(east, "deal_changes", "opportunity_id") == ["O1"]
     assert _rows(east, "leads", "lead_id") == ["L1"]
+    assert _rows(east, "spend", "amount") == [10.0]
     assert _rows(east, "stages", "stage") == ["Closed Lost", "Closed Won", "Open"]
     assert "quotas" not in east  # the source has none
     every = open_scope("2026Q3", "all", two_teams).team_tables
     assert _rows(every, "leads", "lead_id") == ["L1", "L2", "L3"]  # "all" keeps unassigned leads
     assert _rows(every, "stage_history", "opportunity_id") == ["O1", "O1", "O3"]
+    assert _rows(every, "spend", "amount") == [10.0, 20.0, 30.0]  # and spend for no team
 
 
 def test_the_deals_of_the_scope_answer_a_question_of_ones_own(two_teams: str) -> None:

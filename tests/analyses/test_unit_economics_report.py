@@ -77,7 +77,7 @@ DEALS = [  # opportunity_id, rep_id, account, close_date, amount, deal_type, sou
     ("d7", "e1", "A2", "2026-08-15", 1000.0, "renewal", "web"),
 ]
 SUMMARY = (
-    "2 new customers were won in 2026Q3, for $3.9k of sales and marketing spend: $1.9k each. "
+    "2 new customers were won in 2026Q3, for $3.9k of sales and marketing spend: $2k each. "
     "Their gross margin pays that back in 20.8 months. "
     "Customers of a year ago pay 68% of what they paid then (55% before expansion); 1 of 3 left. "
     "A customer is worth $563 of gross margin over its lifetime, 0.3 times what it cost to win."
@@ -226,7 +226,7 @@ def test_the_headline_cards_of_the_tiny_crm(tiny_report: UnitEconomicsReport) ->
     shown = {label: (card.value, card.note) for label, card in cards.items()}
     assert shown == {
         "New customers": ("2", ""),
-        "Acquisition cost (CAC)": ("$1.9k", ""),  # 1.95 in binary is a hair under
+        "Acquisition cost (CAC)": ("$2k", ""),  # 1.95 rounds as written, half to even: 2.0
         "CAC payback, months": ("20.8", "field aims: 12 to 18"),
         "LTV:CAC": ("0.3", "field aims: 3 or more"),
         "Net revenue retention": ("68%", ""),

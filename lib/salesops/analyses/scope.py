@@ -14,6 +14,7 @@ from salesops.errors import ParamsError
 from salesops.formatting import currency_sign
 from salesops.i18n import _, set_locale
 from salesops.metrics import Tables
+from salesops.metrics.acquisition import scoped_spend
 from salesops.metrics.scope import scoped_by_rep, scoped_opportunities, scoped_reps
 from salesops.periods import Quarter
 from salesops.present import escape_markdown
@@ -77,10 +78,12 @@ class Scope:
         """The source's tables narrowed to the team, as Ibis expressions for queries of one's own.
 
         ``reps`` of the team; ``opportunities`` of those reps, with the rep's ``team`` and
-        ``rep_name`` (as every metric sees them); ``stage_history`` of those deals; ``leads``,
-        ``quotas`` and ``forecast_submissions`` of those reps; ``stages`` and ``fx_rates`` as
-        they are. Every quarter is kept: whether a deal belongs to one by its creation, its close
-        or being open at its end is the query's to say (``salesops.metrics.scope.within``).
+        ``rep_name`` (as every metric sees them); ``stage_history`` and ``deal_changes`` of those
+        deals; every table with a ``rep_id`` (leads, quotas, forecast calls, activities...) to
+        those reps; ``spend`` to the rows naming the team; the others (``stages``, ``fx_rates``,
+        ``recurring_revenue``, whose team depends on the day) as they are. Every quarter is
+        kept: whether a deal belongs to one by its creation, its close or being open at its end
+        is the query's to say (``salesops.metrics.scope.within``).
         """
         return team_tables(self.tables, self.team)
 
@@ -104,6 +107,8 @@ def team_tables(tables: Tables, team: str) -> dict[str, ibis.Table]:
             continue
         if name in ("stage_history", "deal_changes") and team != ALL_TEAMS:
             table = table.semi_join(deals, "opportunity_id")
+        elif name == "spend":
+            table = scoped_spend(table, team)
         elif "rep_id" in table.columns:
             table = scoped_by_rep(table, tables, team)
         narrowed[name] = table

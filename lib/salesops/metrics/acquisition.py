@@ -164,8 +164,8 @@ def acquisition(
         quarter=quarter.label,
         team=team,
         gross_margin=gross_margin,
-        by_channel=_by_channel(tables, _scoped_spend(spend, team), quarter, team),
-        by_month=_by_month(_scoped_spend(spend, team), quarter),
+        by_channel=_by_channel(tables, scoped_spend(spend, team), quarter, team),
+        by_month=_by_month(scoped_spend(spend, team), quarter),
         **figures,
     )
 
@@ -196,7 +196,7 @@ def acquisition_trend(
     return frame
 
 
-def _scoped_spend(spend: ibis.Table, team: str) -> ibis.Table:
+def scoped_spend(spend: ibis.Table, team: str) -> ibis.Table:
     """Spend rows naming ``team``; every row for all teams (a row without team only there)."""
     return spend if team == ALL_TEAMS else spend.filter(spend.team == team)
 
@@ -212,7 +212,7 @@ def _figures(
 ) -> list[dict[str, Any]]:
     """Every figure of ``Acquisition`` but the frames, per quarter in order."""
     every = list(dict.fromkeys([*quarters, *(q.previous() for q in quarters)]))
-    spend = _spend_totals(_scoped_spend(require(tables, "spend", SECTION), team), every)
+    spend = _spend_totals(scoped_spend(require(tables, "spend", SECTION), team), every)
     customers = _customer_totals(tables, list(dict.fromkeys(quarters)), team)
     has_revenue = tables.get("recurring_revenue") is not None
     growth = _revenue_growth(tables, list(dict.fromkeys(quarters)), team) if has_revenue else {}
